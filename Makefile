@@ -1,0 +1,50 @@
+# ntk-pipeline. Two commands do everything on a fresh machine (Python 3.11 and PyPI reachable):
+#   make run    set up .venv if needed, run the whole pipeline on config/config.yaml, build the report
+#   make test   set up .venv if needed, run the tests
+# Other targets: make install | report | lock | clean | bench
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= config/config.yaml
+CORES  ?= all
+SNAKE  := $(BIN)/snakemake --snakefile workflow/Snakefile --configfile $(CONFIG)
+export PATH := $(BIN):$(PATH)
+export XLA_PYTHON_CLIENT_PREALLOCATE := false
+
+.PHONY: install run report test lock clean bench
+
+install: $(STAMP)
+
+# Re-installs only when the lock or pyproject changes: near-instant when .venv is up to date.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "ntk-pipeline needs Python 3.11, found " + sys.version' 
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
+	@touch $@
+
+run: $(STAMP)
+	$(SNAKE) --cores $(CORES)
+	$(SNAKE) --report results/report.html
+
+report: $(STAMP)
+	$(SNAKE) --cores $(CORES) --allowed-rules report_tables
+	$(SNAKE) --report results/report.html
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -ra
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ntk_speed.py
+
+# Regenerate requirements.lock from pyproject.toml (neural-tangents without tensorflow/tf2jax).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --override overrides.txt --python-version 3.11 \
+		--universal --quiet -o requirements.lock
+
+clean:
+	rm -rf results/data results/ntk results/train results/convergence results/fourier \
+		results/tables results/figures results/checks results/logs results/benchmarks results/report.html

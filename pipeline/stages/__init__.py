@@ -1,0 +1,1 @@
+"""One module per Snakemake stage: functions the workflow/scripts adapters call."""
