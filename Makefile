@@ -26,13 +26,21 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
 	@touch $@
 
-run: $(STAMP)
-	$(SNAKE) --cores $(CORES)
-	$(SNAKE) --report results/report.html
+# WORKDIR: where results/ and .snakemake/ live; REPORT (relative to WORKDIR): the report file,
+# default <results>/report.html of CONFIG; name it .zip for a large report (figures as files).
+WORKDIR ?= .
+REPORT ?= $(shell $(BIN)/python -c 'import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG) 2>/dev/null || echo results)/report.html
 
+run: $(STAMP)
+	$(SNAKE) --directory $(WORKDIR) --cores $(CORES)
+	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
+
+# Rebuild tables and report from existing results in seconds: only rule report_tables may run
+# (every upstream output is taken as it is, nothing is retrained), forced so it always refreshes.
 report: $(STAMP)
-	$(SNAKE) --cores $(CORES) --allowed-rules report_tables
-	$(SNAKE) --report results/report.html
+	$(SNAKE) --directory $(WORKDIR) report_tables --cores $(CORES) --allowed-rules report_tables \
+		--forcerun report_tables
+	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -ra

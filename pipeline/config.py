@@ -40,7 +40,7 @@ def _explain(err) -> str:
         return f"config key {key}: needs at least {err.validator_value} item(s), got {err.instance!r}"
     if v == "required":
         return f"config key {key}: {err.message}"
-    desc = sch.get("description")
+    desc = " ".join(str(sch.get("description") or "").split())  # one line (YAML ">" ends in \n)
     return f"config key {key}: {err.message}" + (f" ({desc})" if desc else "")
 
 
@@ -117,6 +117,70 @@ def check_semantics(config: dict) -> None:
     images = data.get("images", {})
     if not images.get("natural") and not images.get("files") and not images.get("text"):
         raise ConfigError("config key data.images: no images at all (natural, text and files are all empty)")
+    _check_report(config)
+    _check_ntk(config)
+    _check_convergence(config)
+    _check_fourier(config)
+    _check_train(config)
+
+
+def _check_fourier(config: dict) -> None:
+    """fourier: every image set it fits (or sweeps) must have images in the data section."""
+    images = config.get("data", {}).get("images", {})
+    counts = {"natural": len(images.get("natural", [])) + len(images.get("files", [])),
+              "text": images.get("text", 0)}
+    fourier = config.get("fourier", {})
+    for key, sets in (("imagesets", fourier.get("imagesets", [])),
+                      ("sweep.imagesets", fourier.get("sweep", {}).get("imagesets", []))):
+        for s in sets:
+            if not counts.get(s):
+                raise ConfigError(f"config key fourier.{key}: image set {s!r} has no images "
+                                  f"(data.images gives none); remove it or add images")
+
+
+def _check_report(config: dict) -> None:
+    """report.extra_checks: every file exists."""
+    for i, f in enumerate(config.get("report", {}).get("extra_checks", [])):
+        if not Path(f).is_file():
+            raise ConfigError(f"config key report.extra_checks[{i}]: theory-check file {f!r} does not exist")
+
+
+def _check_ntk(config: dict) -> None:
+    """ntk.heatmap_widths: both among ntk.widths."""
+    ntk = config.get("ntk", {})
+    widths = ntk.get("widths", [])
+    for i, w in enumerate(ntk.get("heatmap_widths") or []):
+        if w not in widths:
+            raise ConfigError(f"config key ntk.heatmap_widths[{i}]: width {w} is not in ntk.widths {widths}")
+
+
+def _check_convergence(config: dict) -> None:
+    """convergence.archs: each is an architecture of train.archs."""
+    archs = (config.get("train") or {}).get("archs") or {}
+    for i, a in enumerate((config.get("convergence") or {}).get("archs") or []):
+        if a not in archs:
+            raise ConfigError(f"config key convergence.archs[{i}]: {a!r} is not an architecture of "
+                              f"train.archs {sorted(archs)}")
+
+def _check_train(config: dict) -> None:
+    """train.check_arch names an arch with >= 2 widths; no arch is called 'jacot' (its outputs'
+    folder); the recorded dense steps do not exceed the steps."""
+    train = config.get("train") or {}
+    archs = train.get("archs") or {}
+    if "jacot" in archs:
+        raise ConfigError("config key train.archs.jacot: the name 'jacot' is reserved (results/train/jacot/ "
+                          "holds the Jacot et al. figure's runs); rename the architecture")
+    check = train.get("check_arch")
+    if archs and check is not None:
+        if check not in archs:
+            raise ConfigError(f"config key train.check_arch: {check!r} is not an architecture of train.archs "
+                              f"{sorted(archs)}")
+        if len(set(archs[check].get("widths", []))) < 2:
+            raise ConfigError(f"config key train.check_arch: architecture {check!r} needs >= 2 widths to fit "
+                              f"the exponents of the theory checks, has {archs[check].get('widths')}")
+    dense = (train.get("record") or {}).get("dense", 0)
+    if "steps" in train and dense > train["steps"]:
+        raise ConfigError(f"config key train.record.dense: {dense} exceeds train.steps = {train['steps']}")
 
 
 def load_config(path) -> dict:

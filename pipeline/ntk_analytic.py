@@ -1,5 +1,32 @@
 """Infinite-width (analytic) NNGP and NTK of ``models.MLPSpec`` networks.
 
+``limit_kernels`` is our own closed-form recursion in pure ``jax.numpy`` (no neural-tangents, so
+it runs on any jax), in NTK parameterisation with the conventions of ``models``. With
+Sigma_1 = w_std_1^2 x.x'/d_in + b_std^2 and, for l = 1..L (L = depth),
+
+    Sigma_{l+1} = w_std_{l+1}^2 E[phi(u) phi(v)] + b_std^2,
+    SigmaDot_l  = E[phi'(u) phi'(v)],      (u, v) ~ N(0, [[Sigma_l(x,x), Sigma_l(x,x')], [., Sigma_l(x',x')]])
+    Theta_1 = Sigma_1,  Theta_{l+1} = Sigma_{l+1} + w_std_{l+1}^2 SigmaDot_l Theta_l,
+
+the NNGP is Sigma_{L+1}, the NTK Theta_{L+1}, and Theta splits into the per-layer parts
+part_l = Sigma_l prod_{k=l}^{L} w_std_{k+1}^2 SigmaDot_k (the limit of ``ntk_empirical.ntk_parts``,
+weights and bias of layer l). Closed forms, with q = Sigma(x,x), q' = Sigma(x',x'),
+cos t = Sigma(x,x') / sqrt(q q'):
+
+- ReLU (arc-cosine kernels, Cho and Saul 2009): E[phi phi] = sqrt(q q') (sin t + (pi - t) cos t) / (2 pi),
+  E[phi' phi'] = (pi - t) / (2 pi).
+- erf (Williams 1997): E[phi phi] = (2/pi) arcsin(2 Sigma(x,x') / sqrt((1 + 2q)(1 + 2q'))),
+  E[phi' phi'] = (4/pi) / sqrt((1 + 2q)(1 + 2q') - 4 Sigma(x,x')^2).
+
+Precision: with x2=None the variances are read off the diagonal, so cos t = 1 exactly there and
+the diagonal is exact (neural-tangents' kernel_fn carries a ~sqrt(eps) arccos rounding error on
+it: ~3e-8 relative in float64, ~1e-4 in float32). Off the diagonal, pairs with cos t within a few
+eps of +-1 (near-coincident or antipodal inputs) lose accuracy to ~sqrt(eps) in t: use float64
+(``jax.experimental.enable_x64``) for reference kernels, as the ntk stage does.
+
+For the seed's net (``models.seed_net``: depth 1, no bias, w_std_first = sqrt(d)) the two parts are
+K^(a) = x.x' (pi - t)/(2 pi) and K^(b) = |x||x'| (sin t + (pi - t) cos t)/(2 pi).
+
 ``nt_kernels`` is neural-tangents' ``stax`` kernel of the very same architecture (imported lazily
 through ``nt_compat``, the only place that imports neural-tangents). Conventions as in
 ``models``: NTK parameterisation, W_std / sqrt(fan_in), b_std=None for no bias; neural-tangents
@@ -8,9 +35,62 @@ divides the input kernel by d_in, which ``w_std_first`` compensates exactly as i
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 
 from .models import MLPSpec
+
+
+def relu_expectations(q1: jnp.ndarray, q2: jnp.ndarray, s12: jnp.ndarray):
+    """E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for variances q1 (N1,), q2 (N2,), covariance s12 (N1, N2)."""
+    norm = jnp.sqrt(q1[:, None] * q2[None, :])
+    cos = jnp.clip(jnp.where(norm > 0, s12 / jnp.where(norm > 0, norm, 1.0), 0.0), -1.0, 1.0)
+    t = jnp.arccos(cos)
+    e = norm * (jnp.sin(t) + (math.pi - t) * cos) / (2 * math.pi)
+    return e, (math.pi - t) / (2 * math.pi)
+
+
+def erf_expectations(q1: jnp.ndarray, q2: jnp.ndarray, s12: jnp.ndarray):
+    """E[erf(u) erf(v)] and E[erf'(u) erf'(v)] for variances q1 (N1,), q2 (N2,), covariance s12 (N1, N2)."""
+    d = (1 + 2 * q1[:, None]) * (1 + 2 * q2[None, :])
+    e = (2 / math.pi) * jnp.arcsin(jnp.clip(2 * s12 / jnp.sqrt(d), -1.0, 1.0))
+    return e, (4 / math.pi) / jnp.sqrt(d - 4 * s12 ** 2)
+
+
+def _diag_expectation(act: str, q: jnp.ndarray) -> jnp.ndarray:
+    """E[phi(u)^2] for u ~ N(0, q): q/2 (ReLU), (2/pi) arcsin(2q / (1 + 2q)) (erf)."""
+    return q / 2 if act == "relu" else (2 / math.pi) * jnp.arcsin(2 * q / (1 + 2 * q))
+
+
+def limit_kernels(spec: MLPSpec, x1: jnp.ndarray, x2: jnp.ndarray | None = None) -> dict[str, jnp.ndarray]:
+    """Our closed-form infinite-width kernels of ``spec`` (pure jnp; jit-able with spec static).
+
+    x1 (N1, d_in), x2 (N2, d_in) or None (= x1). Returns {'nngp': Sigma (N1, N2), 'ntk': Theta
+    (N1, N2), 'parts': (depth+1, N1, N2)} with parts summing to Theta; the kernels are per output
+    (the same for every one of the d_out outputs).
+    """
+    x2_ = x1 if x2 is None else x2
+    expect = relu_expectations if spec.activation == "relu" else erf_expectations
+    b2 = 0.0 if spec.b_std is None else spec.b_std ** 2
+    w2 = [w ** 2 for w in spec.w_stds]
+    s12 = w2[0] * (x1 @ x2_.T) / spec.d_in + b2
+    # x2 None: the variances are read off the diagonal, so cos t = 1 exactly there (no arccos
+    # rounding on the diagonal); otherwise they follow their own recursion.
+    q1 = jnp.diagonal(s12) if x2 is None else w2[0] * jnp.sum(x1 * x1, axis=1) / spec.d_in + b2
+    q2 = None if x2 is None else w2[0] * jnp.sum(x2_ * x2_, axis=1) / spec.d_in + b2
+    parts = [s12]
+    for l in range(1, spec.depth + 1):
+        e12, edot = expect(q1, q1 if x2 is None else q2, s12)
+        s12 = w2[l] * e12 + b2
+        if x2 is None:
+            q1 = jnp.diagonal(s12)
+        else:
+            q1 = w2[l] * _diag_expectation(spec.activation, q1) + b2
+            q2 = w2[l] * _diag_expectation(spec.activation, q2) + b2
+        parts = [p * (w2[l] * edot) for p in parts] + [s12]
+    parts = jnp.stack(parts)
+    return {"nngp": s12, "ntk": parts.sum(0), "parts": parts}
 
 
 def stax_layers(spec: MLPSpec):

@@ -50,3 +50,12 @@ def write_config(tmp_path: Path, cfg: dict, name: str = "config.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """Working directory of ONE uninterrupted local run of the tiny config, shared by the
+    reliability tests (determinism, resume, SLURM, corrupt input): read it, or copy it first."""
+    workdir = tmp_path_factory.mktemp("tiny_reference")
+    run_snakemake(workdir, TINY)
+    return workdir

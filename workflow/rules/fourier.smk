@@ -1,3 +1,153 @@
-# Stage fourier: not landed yet (see its issue).
+# Stage fourier: Fourier-feature image regression (Tancik et al. 2020) and the NTK of the mappings.
+#   fourier_train      one image set x one mapping (all images of the set vmapped)  -> fourier/<set>/<mapping>.npz
+#   fourier_sweep      Gaussian mapping at one scale sigma                           -> fourier/sweep/<set>/sigma<s>.npz
+#   fourier_ntk        analytic NTK of the mapped 1D inputs, power-law 1D demo       -> fourier/ntk_mappings.npz + figures
+#   fourier_aggregate  PSNR tables (beside the paper's Table 1), figures, theory checks
 
-TARGETS["fourier"] = []
+FOURIER = config["fourier"]
+FOURIER_SWEEP = [f"{s:g}" for s in FOURIER["sweep"]["sigmas"]]
+FOURIER_BIG = config["data"]["images"]["resolution"] > 128  # paper scale: GPU-sized jobs
+
+
+rule fourier_train:
+    input:
+        data=f"{RESULTS}/data/images_{{imageset}}.npz",
+    output:
+        npz=f"{RESULTS}/fourier/{{imageset}}/{{mapping}}.npz",
+        meta=f"{RESULTS}/fourier/{{imageset}}/{{mapping}}.npz.json",
+    params:
+        section=FOURIER,
+        seed=config["seed"],
+    wildcard_constraints:
+        imageset="natural|text",
+        mapping="none|basic|positional|gaussian",
+    log:
+        f"{LOGS}/fourier/{{imageset}}_{{mapping}}.log",
+    benchmark:
+        f"{BENCH}/fourier/{{imageset}}_{{mapping}}.tsv"
+    resources:
+        gpu=1,
+        mem_mb=16000 if FOURIER_BIG else 2000,
+        runtime=60 if FOURIER_BIG else 10,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/fourier_train.py"
+
+
+rule fourier_sweep:
+    input:
+        data=f"{RESULTS}/data/images_{{imageset}}.npz",
+    output:
+        npz=f"{RESULTS}/fourier/sweep/{{imageset}}/sigma{{sigma}}.npz",
+        meta=f"{RESULTS}/fourier/sweep/{{imageset}}/sigma{{sigma}}.npz.json",
+    params:
+        section=FOURIER,
+        seed=config["seed"],
+    wildcard_constraints:
+        imageset="natural|text",
+        sigma=r"[0-9.e+-]+",
+    log:
+        f"{LOGS}/fourier/sweep_{{imageset}}_sigma{{sigma}}.log",
+    benchmark:
+        f"{BENCH}/fourier/sweep_{{imageset}}_sigma{{sigma}}.tsv"
+    resources:
+        gpu=1,
+        mem_mb=16000 if FOURIER_BIG else 2000,
+        runtime=60 if FOURIER_BIG else 10,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/fourier_sweep.py"
+
+
+rule fourier_ntk:
+    output:
+        npz=f"{RESULTS}/fourier/ntk_mappings.npz",
+        fig_kernels=report(
+            f"{RESULTS}/figures/fourier/ntk_mappings.png",
+            caption="../report/fourier_ntk_mappings.rst",
+            category="Fourier features",
+            labels={"figure": "NTK of the mappings"},
+        ),
+        fig_demo=report(
+            f"{RESULTS}/figures/fourier/power_law_regression.png",
+            caption="../report/fourier_power_law_regression.rst",
+            category="Fourier features",
+            labels={"figure": "1D power-law mappings"},
+        ),
+    params:
+        section=FOURIER,
+        seed=config["seed"],
+    log:
+        f"{LOGS}/fourier/ntk_mappings.log",
+    benchmark:
+        f"{BENCH}/fourier/ntk_mappings.tsv"
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=30 if FOURIER_BIG else 10,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/fourier_ntk.py"
+
+
+rule fourier_aggregate:
+    input:
+        runs=expand(f"{RESULTS}/fourier/{{s}}/{{m}}.npz", s=FOURIER["imagesets"], m=FOURIER["mappings"]),
+        sweep=expand(f"{RESULTS}/fourier/sweep/{{s}}/sigma{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP),
+        ntk=f"{RESULTS}/fourier/ntk_mappings.npz",
+        data=expand(f"{RESULTS}/data/images_{{s}}.npz", s=FOURIER["imagesets"]),
+    output:
+        table=f"{RESULTS}/tables/fourier_psnr.csv",
+        table_md=f"{RESULTS}/tables/fourier_psnr.md",
+        table_images=f"{RESULTS}/tables/fourier_psnr_images.csv",
+        table_sweep=f"{RESULTS}/tables/fourier_sweep.csv",
+        fig_recon=report(
+            f"{RESULTS}/figures/fourier/reconstructions.png",
+            caption="../report/fourier_reconstructions.rst",
+            category="Fourier features",
+            labels={"figure": "reconstructions"},
+        ),
+        fig_sweep=report(
+            f"{RESULTS}/figures/fourier/scale_sweep.png",
+            caption="../report/fourier_scale_sweep.rst",
+            category="Fourier features",
+            labels={"figure": "scale sweep"},
+        ),
+        fig_curves=report(
+            f"{RESULTS}/figures/fourier/training_curves.png",
+            caption="../report/fourier_training_curves.rst",
+            category="Fourier features",
+            labels={"figure": "training curves"},
+        ),
+        checks=f"{RESULTS}/checks/fourier.csv",
+    params:
+        section=FOURIER,
+        imagesets=FOURIER["imagesets"],
+    log:
+        f"{LOGS}/fourier/aggregate.log",
+    benchmark:
+        f"{BENCH}/fourier/aggregate.tsv"
+    resources:
+        mem_mb=8000 if FOURIER_BIG else 2000,
+        runtime=10,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/fourier_aggregate.py"
+
+
+CHECK_FILES.append(f"{RESULTS}/checks/fourier.csv")
+TARGETS["fourier"] = [
+    f"{RESULTS}/tables/fourier_psnr.csv",
+    f"{RESULTS}/tables/fourier_psnr_images.csv",
+    f"{RESULTS}/tables/fourier_sweep.csv",
+    f"{RESULTS}/figures/fourier/reconstructions.png",
+    f"{RESULTS}/figures/fourier/scale_sweep.png",
+    f"{RESULTS}/figures/fourier/training_curves.png",
+    f"{RESULTS}/figures/fourier/ntk_mappings.png",
+    f"{RESULTS}/figures/fourier/power_law_regression.png",
+    f"{RESULTS}/checks/fourier.csv",
+]

@@ -1,0 +1,51 @@
+"""Parse-time helpers of workflow/rules/report.smk: what the other rules declare (report entries,
+benchmark files), read from the Snakemake ``workflow`` object. Imported only by the rule file."""
+
+from __future__ import annotations
+
+STAGE_ORDER = ("data", "ntk", "train", "convergence", "fourier")
+STAGE_TITLES = {"data": "Data", "ntk": "NTK", "train": "Training", "convergence": "Convergence",
+                "fourier": "Fourier features"}
+
+
+def stage_tables(targets: dict, results: str) -> dict[str, tuple[str, str]]:
+    """Table name -> (stage, CSV path) for every results/tables/<name>.csv in TARGETS[stage]."""
+    return {p.rsplit("/", 1)[-1][:-len(".csv")]: (stage, p)
+            for stage, paths in targets.items() if stage != "report"
+            for p in map(str, paths) if p.startswith(f"{results}/tables/") and p.endswith(".csv")}
+
+
+def report_entries(workflow) -> list[tuple[str, object]]:
+    """(file pattern, ReportObject) of every rule output marked with report(...)."""
+    from snakemake.io import get_flag_value, is_flagged
+
+    return [(str(f), get_flag_value(f, "report")) for r in workflow.rules for f in r.output
+            if is_flagged(f, "report")]
+
+
+def table_placement(workflow, results: str, stage: str) -> dict:
+    """Where the HTML rendering of a stage table goes in the report, beside the stage's figures.
+
+    Returns category, subcategory and the label key: the stage's category; subcategory "Tables"
+    when the stage's figures use subcategories, else none (the tables join the figures' list,
+    under the figures' first label name so that the list keeps its label columns).
+    """
+    prefix = f"{results}/figures/{stage}/"
+    objs = [obj for path, obj in report_entries(workflow) if path.startswith(prefix)]
+    cats = [o.category for o in objs if isinstance(o.category, str)]
+    subs = [o.subcategory for o in objs if o.subcategory is not None]
+    keys = [next(iter(o.labels)) for o in objs if isinstance(o.labels, dict) and o.labels]
+    if subs or not objs:
+        return {"category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
+                "subcategory": "Tables", "label": "table"}
+    return {"category": cats[0] if cats else STAGE_TITLES.get(stage, stage), "subcategory": None,
+            "label": keys[0] if keys else "table"}
+
+
+def table_label(placement: dict, name: str) -> dict:
+    return {placement["label"]: name if placement["label"] == "table" else f"table: {name}"}
+
+
+def benchmark_patterns(workflow) -> dict[str, str]:
+    """Rule name -> its benchmark file pattern."""
+    return {r.name: str(r.benchmark) for r in workflow.rules if r.benchmark is not None}

@@ -1,0 +1,483 @@
+"""Stage fourier: Fourier-feature image regression and the NTK of the mappings (Tancik et al. 2020).
+
+Jobs (rules in workflow/rules/fourier.smk):
+
+- ``train_mapping``: one image set x one mapping -> results/fourier/<set>/<mapping>.npz
+  (``fourier_sweep`` uses the same function with the Gaussian mapping and an explicit sigma ->
+  results/fourier/sweep/<set>/sigma<s>.npz). Arrays: names (n,), steps (T,), psnr_train / psnr_test
+  (n, T) curves, final_train / final_test (n,) (final iterate), recon (n, r, r, 3) uint8 predictions
+  on the full pixel grid, B (m, 2) and a (m,) of the mapping (empty for none), lr, sigma, pe_scale,
+  seconds (training wall time).
+- ``ntk_mappings``: analytic NTK of an MLP on mapped 1D inputs -> results/fourier/ntk_mappings.npz
+  and the figures ntk_mappings.png (profiles k(x0 + Delta, x0), spectra, 90%-bandwidth vs sigma) and
+  power_law_regression.png (1D demo: mean of trained networks vs kernel regression).
+- ``aggregate``: tables, figures and theory checks.
+
+Tables:
+
+- results/tables/fourier_psnr.csv (+ .md): one row per image set x mapping: imageset, mapping,
+  n_images, resolution (px), steps, psnr_train_mean, psnr_train_std, psnr_test_mean, psnr_test_std
+  (dB; mean and population std over images, final iterate), theirs_psnr_mean, theirs_psnr_std,
+  theirs_data (Tancik et al. 2020 Table 1: THEIR numbers on THEIR data at 512 px, for comparison of
+  orderings and gaps only).
+- results/tables/fourier_psnr_images.csv (+ .md): one row per image set x mapping x image: imageset,
+  mapping, image, psnr_train, psnr_test, lr, scale (sigma for gaussian, s for positional, NaN else).
+- results/tables/fourier_sweep.csv (+ .md): one row per image set x sigma x image: imageset, sigma,
+  image, psnr_train, psnr_test.
+
+Checks (results/checks/fourier.csv): fourier_ordering (test PSNR gaussian > positional > basic > none
+on every image set), fourier_bandwidth (90% spectral frequency of the NTK grows with sigma),
+fourier_stationary (the NTK of mapped inputs depends on x - x' only).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .. import checks as chk
+from .. import io, provenance
+from ..progress import Progress, get_logger
+
+ORDER = ("none", "basic", "positional", "gaussian")
+# Tancik et al. 2020, Table 1 (PSNR dB, mean, std over images): THEIR data (DIV2K subset / their text set), 512 px.
+THEIRS = {
+    "natural": {"none": (19.32, 2.48), "basic": (21.72, 2.72), "positional": (24.95, 3.72), "gaussian": (25.57, 4.19)},
+    "text": {"none": (18.40, 2.34), "basic": (20.48, 1.96), "positional": (27.57, 3.07), "gaussian": (30.47, 2.11)},
+}
+THEIRS_DATA = {"natural": "Tancik et al. 2020 Table 1: DIV2K subset, 512 px (their data)",
+               "text": "Tancik et al. 2020 Table 1: their text images, 512 px (their data)"}
+LABELS = {"none": "no mapping", "basic": "basic", "positional": "positional enc.", "gaussian": "Gaussian"}
+DATA_ARRAYS = ("images", "names", "x_train", "y_train", "x_test", "y_test")
+RUN_ARRAYS = ("names", "steps", "psnr_train", "psnr_test", "final_train", "final_test", "recon")
+
+
+def _hyper(section: dict, imageset: str, mapping: str, sigma: float | None) -> dict:
+    return {"lr": float(section["lr"][imageset][mapping]),
+            "sigma": float(section["sigma"][imageset] if sigma is None else sigma),
+            "pe_scale": float(section["pe_scale"][imageset])}
+
+
+def train_mapping(imageset: str, mapping: str, data_path: str, out: str, section: dict, seed: int,
+                  log: str | None = None, sigma: float | None = None, config: dict | None = None) -> dict:
+    """Fit every image of ``imageset`` with ``mapping`` (one network per image, vmapped); write ``out``."""
+    import jax
+    import jax.numpy as jnp
+
+    from .. import fourier_features as ff
+    from .. import image_regression as ir
+    from ..datasets import image_grid
+
+    logger = get_logger(f"fourier.{imageset}.{mapping}" + ("" if sigma is None else f".sigma{sigma:g}"), log)
+    hp = _hyper(section, imageset, mapping, sigma)
+    data = io.load_npz(data_path, required=DATA_ARRAYS)
+    n, r = data["images"].shape[:2]
+    if n == 0:
+        raise ValueError(f"{data_path}: image set {imageset!r} has no images")
+    B, a = ff.mapping_matrices(mapping, 2, section["n_freq"], hp["sigma"], hp["pe_scale"], seed)
+    enc = lambda x: ff.encode(jnp.asarray(x, jnp.float32), B, a)  # noqa: E731
+    logger.info(f"{imageset}: {n} images {r}x{r} px, mapping {mapping} ({ff.n_features(mapping, 2, section['n_freq'])}"
+                f" features), lr {hp['lr']:g}, sigma {hp['sigma']:g}, pe_scale {hp['pe_scale']:g}, "
+                f"{section['steps']} Adam steps, device {jax.devices()[0]}")
+    progress = Progress(logger, n * section["steps"], what="image-step")
+    res = ir.fit_images(enc(data["x_train"]), jnp.asarray(data["y_train"]), enc(data["x_test"]),
+                        jnp.asarray(data["y_test"]), width=section["width"], hidden_layers=section["hidden_layers"],
+                        lr=hp["lr"], steps=section["steps"], eval_every=section["eval_every"],
+                        key=jax.random.PRNGKey(seed), batch_images=section["batch_images"],
+                        feat_full=enc(image_grid(r).reshape(-1, 2)),
+                        on_eval=lambda d, t, ptr, pte: progress.update(d, psnr_train=ptr, psnr_test=pte))
+    recon = np.clip(np.rint(res.pop("recon").reshape(n, r, r, 3) * 255), 0, 255).astype(np.uint8)
+    arrays = {**res, "names": data["names"], "recon": recon,
+              "B": np.zeros((0, 2)) if B is None else B, "a": np.zeros(0) if a is None else a,
+              **{k: np.float64(v) for k, v in hp.items()}}
+    meta = provenance.metadata(section, stage="fourier", imageset=imageset, mapping=mapping, seed=seed,
+                               resolution=int(r), full_config=config, **hp)
+    io.save_npz(out, arrays, meta=meta)
+    logger.info(f"wrote {out}: test PSNR {np.round(res['final_test'], 2).tolist()} dB, "
+                f"train PSNR {np.round(res['final_train'], 2).tolist()} dB, {float(res['seconds']):.1f} s")
+    return arrays
+
+
+# ----------------------------------------------------------------------------- NTK of the mappings
+def _power_target(x: np.ndarray, n_harm: int, seed: int) -> np.ndarray:
+    """sum_k k^-1/2 cos(2 pi k x + phi_k), k = 1..n_harm, random phases, scaled to unit std."""
+    rng = np.random.default_rng(seed)
+    k = np.arange(1, n_harm + 1)
+    phi = rng.uniform(0, 2 * np.pi, n_harm)
+    y = (k ** -0.5 * np.cos(2 * np.pi * np.outer(x, k) + phi)).sum(1)
+    return y / np.sqrt(0.5 * np.sum(1.0 / k))
+
+
+def ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str,
+                 log: str | None = None, config: dict | None = None) -> dict:
+    """Analytic NTK of the mapped 1D inputs: profiles, spectra, bandwidth vs sigma, power-law demo."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # kernel solves with tiny eigenvalues need float64
+    from .. import fourier_features as ff
+    from .. import fourier_kernels as fk
+
+    kc = section["kernel"]
+    dm = kc["demo"]
+    logger = get_logger("fourier.ntk", log)
+    n_grid = kc["n_grid"]
+    deltas = np.arange(-(n_grid // 2), n_grid - n_grid // 2) / (n_grid / 2)  # [-1, 1), spacing 2 / n_grid
+    anchors = np.array([0.2, 0.5, 0.8])
+    win = np.abs(deltas) <= 0.3
+    arrays: dict[str, np.ndarray] = {"deltas": deltas, "anchors": anchors, "profile_deltas": deltas[win]}
+    spec_of = lambda n_in: fk.kernel_spec(n_in, kc["hidden_layers"], kc["w_std"], kc["b_std"])  # noqa: E731
+    stat = {}
+    for name in ORDER:
+        B, a = ff.mapping_matrices(name, 1, kc["n_freq"], kc["sigma"], kc["pe_scale"], seed)
+        spec = spec_of(ff.n_features(name, 1, kc["n_freq"]))
+        prof = fk.profiles(spec, B, a, deltas[win], anchors)
+        stat[name] = fk.stationarity_error(prof)
+        k0 = fk.profiles(spec, B, a, deltas, np.array([0.0 if B is not None else 0.5]))[0]
+        f, lam = fk.spectrum(k0, deltas)
+        arrays.update({f"profile_{name}": prof, f"k_{name}": k0, f"lam_{name}": lam,
+                       f"stationarity_{name}": np.float64(stat[name]),
+                       f"bandwidth_{name}": np.float64(fk.bandwidth(f, lam))})
+        logger.info(f"NTK {name}: stationarity error {stat[name]:.2e}, 90% bandwidth "
+                    f"{float(arrays[f'bandwidth_{name}']):g} cycles/unit")
+    arrays["freqs"] = f
+    sigmas = np.asarray(sorted(kc["bandwidth_sigmas"]), float)
+    bw, lams = [], []
+    for s in sigmas:
+        B, a = ff.mapping_matrices("gaussian", 1, kc["n_freq"], s, kc["pe_scale"], seed)
+        k0 = fk.profiles(spec_of(2 * kc["n_freq"]), B, a, deltas, np.array([0.0]))[0]
+        f, lam = fk.spectrum(k0, deltas)
+        bw.append(fk.bandwidth(f, lam))
+        lams.append(lam)
+        logger.info(f"bandwidth sigma {s:g}: f90 {bw[-1]:g} cycles/unit")
+    arrays.update({"bw_sigmas": sigmas, "bw_f90": np.asarray(bw), "bw_lam": np.stack(lams)})
+
+    # 1D regression with power-law mappings a_j = j^-p, b_j = j
+    x_tr = np.arange(dm["n_train"]) / dm["n_train"]
+    x_te = np.arange(dm["n_test"]) / dm["n_test"]
+    y_tr, y_te = _power_target(x_tr, dm["target_harmonics"], seed), _power_target(x_te, dm["target_harmonics"], seed)
+    powers = np.asarray(dm["powers"], float)
+    seeds = np.arange(dm["seeds"]) + 1000 * seed
+    arrays.update({"demo_x_train": x_tr, "demo_y_train": y_tr, "demo_x_test": x_te, "demo_y_test": y_te,
+                   "demo_powers": powers})
+    progress = Progress(logger, len(powers), what="power-law mapping")
+    demo_nets, demo_kT, demo_kinf, demo_lam = [], [], [], []
+    for i, p in enumerate(powers):
+        B, a = ff.power_law(p, dm["n_harmonics"])
+        spec = fk.kernel_spec(2 * dm["n_harmonics"], kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"])
+        k_tr = fk.mapped_ntk(spec, B, a, x_tr[:, None])
+        k_x = fk.mapped_ntk(spec, B, a, x_te[:, None], x_tr[:, None])
+        eta = 1.0 / np.linalg.eigvalsh(k_tr)[-1]
+        demo_kT.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, dm["steps"]))
+        demo_kinf.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, None))
+        _, f_te = fk.train_ensemble(spec, ff.encode(x_tr[:, None], B, a), y_tr, ff.encode(x_te[:, None], B, a),
+                                    eta, dm["steps"], seeds)
+        demo_nets.append(f_te)
+        demo_lam.append(np.sort(np.linalg.eigvalsh(k_tr))[::-1])
+        progress.update(i + 1, p=float(p), rel_err_mean_vs_kernel=float(
+            np.linalg.norm(f_te.mean(0) - demo_kT[-1]) / np.linalg.norm(demo_kT[-1])))
+    arrays.update({"demo_nets": np.stack(demo_nets), "demo_kernel_T": np.stack(demo_kT),
+                   "demo_kernel_inf": np.stack(demo_kinf), "demo_eigs": np.stack(demo_lam)})
+    meta = provenance.metadata(section, stage="fourier", seed=seed, full_config=config)
+    io.save_npz(out, arrays, meta=meta)
+    _plot_kernels(arrays, kc, fig_kernels, meta)
+    _plot_demo(arrays, dm, fig_demo, meta)
+    logger.info(f"wrote {out}, {fig_kernels}, {fig_demo}")
+    return arrays
+
+
+# ----------------------------------------------------------------------------- aggregation
+def _load_runs(paths: list[str]) -> dict:
+    runs = {}
+    for p in paths:
+        meta = io.load_json(io.sidecar(p))
+        runs[(meta["imageset"], meta["mapping"])] = (io.load_npz(p, required=RUN_ARRAYS), meta)
+    return runs
+
+
+def psnr_tables(runs: dict):
+    """(summary DataFrame, per-image DataFrame) from {(set, mapping): (arrays, meta)}."""
+    import pandas as pd
+
+    rows, img_rows = [], []
+    for (s, m), (arr, meta) in sorted(runs.items(), key=lambda kv: (kv[0][0], ORDER.index(kv[0][1]))):
+        tr, te = arr["final_train"].astype(float), arr["final_test"].astype(float)
+        theirs = THEIRS.get(s, {}).get(m, (math.nan, math.nan))
+        rows.append({"imageset": s, "mapping": m, "n_images": len(te), "resolution": meta["resolution"],
+                     "steps": int(arr["steps"][-1]), "psnr_train_mean": tr.mean(), "psnr_train_std": tr.std(),
+                     "psnr_test_mean": te.mean(), "psnr_test_std": te.std(), "theirs_psnr_mean": theirs[0],
+                     "theirs_psnr_std": theirs[1], "theirs_data": THEIRS_DATA.get(s, "")})
+        scale = meta["sigma"] if m == "gaussian" else meta["pe_scale"] if m == "positional" else math.nan
+        for name, a, b in zip(arr["names"], tr, te):
+            img_rows.append({"imageset": s, "mapping": m, "image": str(name), "psnr_train": a, "psnr_test": b,
+                             "lr": meta["lr"], "scale": scale})
+    return pd.DataFrame(rows), pd.DataFrame(img_rows)
+
+
+def _psnr_markdown(df) -> str:
+    lines = ["# Fourier-feature image regression: PSNR (dB), final iterate, mean +- std over images",
+             "",
+             "`ours`: this run (our images, resolution and steps as listed). `theirs`: Tancik et al. 2020, "
+             "Table 1, on THEIR data (DIV2K subset / their text images, 512 px, 2000 steps) - printed for "
+             "comparing orderings and gaps only, not the same images.",
+             "",
+             "| image set | mapping | n | px | steps | ours train | ours test | theirs test (their data) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in df.itertuples():
+        theirs = "" if math.isnan(r.theirs_psnr_mean) else f"{r.theirs_psnr_mean:.2f} +- {r.theirs_psnr_std:.2f}"
+        lines.append(f"| {r.imageset} | {r.mapping} | {r.n_images} | {r.resolution} | {r.steps} | "
+                     f"{r.psnr_train_mean:.2f} +- {r.psnr_train_std:.2f} | {r.psnr_test_mean:.2f} +- "
+                     f"{r.psnr_test_std:.2f} | {theirs} |")
+    return "\n".join(lines) + "\n"
+
+
+def ordering_check(img_df) -> chk.Check:
+    """Test PSNR gaussian > positional > basic > none per image set: smallest adjacent gap of the means."""
+    from scipy import stats
+
+    gaps, details, n_ok, n_pairs, worst = [], [], 0, 0, None
+    for s, g in img_df.groupby("imageset", sort=True):
+        present = [m for m in ORDER if m in set(g["mapping"])]
+        piv = g.pivot(index="image", columns="mapping", values="psnr_test")
+        for lo, hi in zip(present[:-1], present[1:]):
+            diff = (piv[hi] - piv[lo]).to_numpy()
+            gap = float(diff.mean())
+            n_pairs += 1
+            n_ok += gap > 0
+            details.append(f"{s}: {hi} - {lo} = {gap:+.2f} dB")
+            if worst is None or gap < worst[0]:
+                if len(diff) > 1:
+                    h = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
+                else:
+                    h = math.nan
+                worst = (gap, gap - h, gap + h)
+            gaps.append(gap)
+    if worst is None:
+        return chk.Check("fourier_ordering", "fourier", "test PSNR: gaussian > positional > basic > none",
+                         math.nan, "needs >= 2 mappings", False, figure="fourier/reconstructions.png",
+                         detail="fewer than two mappings configured")
+    return chk.Check(
+        "fourier_ordering", "fourier",
+        "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. Table 1)",
+        worst[0], "smallest adjacent gap of mean test PSNR > 0 dB (every adjacent pair ordered)", worst[0] > 0,
+        ci_low=worst[1], ci_high=worst[2], figure="fourier/reconstructions.png",
+        detail=f"measured = smallest adjacent gap (dB), CI = 95% t-interval of the per-image paired gap of that "
+               f"pair; {n_ok}/{n_pairs} adjacent pairs ordered; " + "; ".join(details))
+
+
+def bandwidth_check(ntk: dict) -> chk.Check:
+    s, f = ntk["bw_sigmas"], ntk["bw_f90"]
+    ratios = f[1:] / f[:-1]
+    slope = float(np.polyfit(np.log(s), np.log(f), 1)[0])
+    return chk.Check(
+        "fourier_bandwidth", "fourier",
+        "a larger Gaussian scale sigma widens the NTK spectrum of the mapped inputs (bandwidth ~ sigma)",
+        float(ratios.min()), "f90(sigma_{k+1}) / f90(sigma_k) > 1 for every consecutive sigma", bool(ratios.min() > 1),
+        figure="fourier/ntk_mappings.png",
+        detail=f"measured = smallest ratio of consecutive 90%-spectral-power frequencies; f90 (cycles/unit) at "
+               f"sigma {s.tolist()}: {np.round(f, 2).tolist()}; log-log slope {slope:.2f} (1 = proportional)")
+
+
+def stationarity_check(ntk: dict) -> chk.Check:
+    mapped = {m: float(ntk[f"stationarity_{m}"]) for m in ORDER[1:]}
+    worst = max(mapped.values())
+    return chk.Check(
+        "fourier_stationary", "fourier",
+        "the NTK of Fourier-mapped inputs depends on x - x' only (stationary); raw inputs do not",
+        worst, "max |k(x0 + D, x0) - mean_x0| / max|k| < 1e-6 for basic, positional, gaussian",
+        bool(worst < 1e-6), figure="fourier/ntk_mappings.png",
+        detail="float64 analytic NTK at anchors x0 in {0.2, 0.5, 0.8}; "
+               + ", ".join(f"{m} {v:.1e}" for m, v in mapped.items())
+               + f"; none (raw x, expected non-stationary) {float(ntk['stationarity_none']):.2f}")
+
+
+def aggregate(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_paths: dict, out: dict,
+              section: dict, log: str | None = None, config: dict | None = None) -> None:
+    """Tables, figures and checks of the stage. ``out`` keys: table, table_images, table_sweep,
+    fig_recon, fig_sweep, fig_curves, checks. ``data_paths``: {imageset: images npz}."""
+    import pandas as pd
+
+    logger = get_logger("fourier.aggregate", log)
+    runs = _load_runs(run_paths)
+    summary, per_image = psnr_tables(runs)
+    meta = provenance.metadata(section, stage="fourier", full_config=config)
+    io.save_table(out["table"], summary, meta=meta)
+    with io.atomic_path(Path(out["table"]).with_suffix(".md")) as tmp:
+        tmp.write_text(_psnr_markdown(summary))
+    io.save_table(out["table_images"], per_image, meta=meta, markdown=True)
+    sweep_rows = []
+    for p in sweep_paths:
+        arr, m = io.load_npz(p, required=RUN_ARRAYS), io.load_json(io.sidecar(p))
+        for name, a, b in zip(arr["names"], arr["final_train"], arr["final_test"]):
+            sweep_rows.append({"imageset": m["imageset"], "sigma": m["sigma"], "image": str(name),
+                               "psnr_train": float(a), "psnr_test": float(b)})
+    sweep = pd.DataFrame(sweep_rows, columns=["imageset", "sigma", "image", "psnr_train", "psnr_test"])
+    io.save_table(out["table_sweep"], sweep.sort_values(["imageset", "sigma", "image"]), meta=meta, markdown=True)
+    images = {s: io.load_npz(p, required=("images",))["images"] for s, p in data_paths.items()}
+    _plot_recon(runs, images, section["figure_images"], out["fig_recon"], meta)
+    _plot_sweep(sweep, section, out["fig_sweep"], meta)
+    _plot_curves(runs, out["fig_curves"], meta)
+    ntk = io.load_npz(ntk_path, required=("bw_sigmas", "bw_f90"))
+    checks = [ordering_check(per_image), bandwidth_check(ntk), stationarity_check(ntk)]
+    chk.write_checks(out["checks"], checks, meta=meta)
+    logger.info("\n" + _psnr_markdown(summary))
+    for c in checks:
+        logger.info(f"check {c.check}: measured {c.measured:.4g} -> {'PASS' if c.passed else 'FAIL'} ({c.detail})")
+
+
+# ----------------------------------------------------------------------------- figures
+def _plot_recon(runs, images, n_show, path, meta):
+    from .. import plotting
+
+    sets = sorted({s for s, _ in runs})
+    maps = [m for m in ORDER if any((s, m) in runs for s in sets)]
+    rows = [(s, i) for s in sets for i in range(min(n_show, len(images[s])))]
+    fig, axes = plotting.figure(len(rows), len(maps) + 1, width=2.4, height=2.6, layout="constrained")
+    for r, (s, i) in enumerate(rows):
+        any_run = next(runs[(s, m)][0] for m in maps if (s, m) in runs)
+        axes[r, 0].imshow(images[s][i])
+        axes[r, 0].set_title(f"{s}: {any_run['names'][i]}\nground truth")
+        for c, m in enumerate(maps, start=1):
+            ax = axes[r, c]
+            if (s, m) in runs:
+                arr = runs[(s, m)][0]
+                ax.imshow(arr["recon"][i])
+                ax.set_title(f"{LABELS[m]}\ntest {arr['final_test'][i]:.2f} dB / train {arr['final_train'][i]:.1f}")
+        for ax in axes[r]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+    fig.suptitle("Coordinate MLP reconstructions on the full pixel grid (trained on [::2, ::2]; "
+                 "test PSNR on [1::2, 1::2])")
+    io.save_figure(fig, path, meta)
+
+
+def _plot_sweep(sweep, section, path, meta):
+    from .. import plotting
+
+    sets = sorted(sweep["imageset"].unique()) if len(sweep) else []
+    fig, axes = plotting.figure(1, max(1, len(sets)), width=4.8, height=3.8, layout="constrained")
+    for ax, s in zip(axes[0], sets):
+        g = sweep[sweep["imageset"] == s].groupby("sigma")
+        for col, style, lab in (("psnr_train", "--", "train grid"), ("psnr_test", "-", "test grid")):
+            mu, sd = g[col].mean(), g[col].std(ddof=0)
+            ax.plot(mu.index, mu.values, style, marker="o", label=f"{lab} (mean over images)")
+            ax.fill_between(mu.index, mu - sd, mu + sd, alpha=0.2)
+        best = g["psnr_test"].mean().idxmax()
+        ax.axvline(best, color="0.4", lw=1, ls=":", label=f"best test sigma = {best:g}")
+        ax.axvline(section["sigma"][s], color="C3", lw=1, ls="-.", label=f"configured sigma = {section['sigma'][s]:g}")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"Gaussian scale $\sigma$ (cycles per image side)")
+        ax.set_ylabel("PSNR (dB)")
+        ax.set_title(f"{s} images: small $\\sigma$ underfits, large $\\sigma$ overfits")
+        ax.legend()
+    if not sets:
+        axes[0, 0].text(0.5, 0.5, "no sweep configured", ha="center", va="center")
+    io.save_figure(fig, path, meta)
+
+
+def _plot_curves(runs, path, meta):
+    from .. import plotting
+
+    sets = sorted({s for s, _ in runs})
+    fig, axes = plotting.figure(1, len(sets), width=4.8, height=3.8, layout="constrained")
+    for ax, s in zip(axes[0], sets):
+        for c, m in enumerate(ORDER):
+            if (s, m) not in runs:
+                continue
+            arr = runs[(s, m)][0]
+            ax.plot(arr["steps"], arr["psnr_test"].mean(0), "-", color=f"C{c}", label=f"{LABELS[m]} (test)")
+            ax.plot(arr["steps"], arr["psnr_train"].mean(0), "--", color=f"C{c}", lw=1, alpha=0.7)
+        ax.set_xlabel("Adam step")
+        ax.set_ylabel("PSNR (dB), mean over images")
+        ax.set_title(f"{s} images: test (solid), train (dashed)")
+        ax.legend()
+    io.save_figure(fig, path, meta)
+
+
+def _plot_kernels(a, kc, path, meta):
+    from .. import plotting
+
+    fig, axes = plotting.figure(2, 4, width=3.6, height=3.0, layout="constrained")
+    pd_ = a["profile_deltas"]
+    f = a["freqs"]
+    for c, m in enumerate(ORDER):
+        ax = axes[0, c]
+        for j, x0 in enumerate(a["anchors"]):
+            ax.plot(pd_, a[f"profile_{m}"][j], lw=1.5 - 0.4 * j, ls=["-", "--", ":"][j], label=f"$x'$ = {x0:g}")
+        ax.set_title(f"{LABELS[m]}: stat. err {float(a[f'stationarity_{m}']):.0e}")
+        ax.set_xlabel("$x - x'$")
+        ax.set_ylabel("NTK $k(x, x')$")
+        ax.legend()
+    ax = axes[1, 0]
+    for c, m in enumerate(ORDER):
+        if m == "none":  # not stationary: no spectrum in x - x'
+            continue
+        lam = np.abs(a[f"lam_{m}"])[1:]
+        keep = lam > 1e-10 * lam.max()  # periodic kernels (basic) live on integer frequencies only
+        ax.loglog(f[1:][keep], lam[keep], color=f"C{c}", lw=0.8, marker=".", ms=2,
+                  label=f"{LABELS[m]} (f90 {float(a[f'bandwidth_{m}']):g})")
+    ax.set_xlabel("frequency f (cycles per unit)")
+    ax.set_ylabel(r"$|\hat k(f)|$ (NTK eigenvalue)")
+    ax.set_title("NTK spectrum per mapping")
+    ax.legend()
+    ax = axes[1, 1]
+    colours = plotting.sns.color_palette(plotting.PALETTE, len(a["bw_sigmas"]))
+    for j, sg in enumerate(a["bw_sigmas"]):
+        lam = np.abs(a["bw_lam"][j])[1:]
+        ax.semilogx(f[1:], np.cumsum(lam) / lam.sum(), color=colours[j], label=rf"$\sigma$ = {sg:g}")
+    ax.axhline(0.9, color="0.3", ls="--", lw=1, label="90%: f90")
+    ax.set_xlabel("frequency f (cycles per unit)")
+    ax.set_ylabel("cumulative spectral mass (f > 0)")
+    ax.set_title(r"Gaussian mapping: spectrum vs $\sigma$")
+    ax.legend(ncol=2)
+    ax = axes[1, 2]
+    s, f90 = a["bw_sigmas"], a["bw_f90"]
+    ax.loglog(s, f90, "o-", label="measured f90")
+    plotting.reference_power_law(ax, s, s[0], f90[0], 1.0, label=r"$\propto \sigma$")
+    ax.set_xlabel(r"Gaussian scale $\sigma$")
+    ax.set_ylabel("f90 (cycles per unit)")
+    ax.set_title("NTK bandwidth grows with $\\sigma$")
+    ax.legend()
+    axes[1, 3].axis("off")
+    axes[1, 3].text(0.0, 0.5, f"ReLU MLP, {kc['hidden_layers']} hidden layers,\nNTK param., "
+                    f"w_std={kc['w_std']:.3g}, b_std={kc['b_std']:g}\nanalytic (infinite width) NTK\n"
+                    f"gaussian: sigma={kc['sigma']:g}, m={kc['n_freq']}\npositional: s={kc['pe_scale']:g}\n"
+                    "stationarity error: max over x'\nof |k - mean| / max|k|", va="center", fontsize=9)
+    fig.suptitle("NTK of an MLP on Fourier-feature-mapped 1D inputs")
+    io.save_figure(fig, path, meta)
+
+
+def _plot_demo(a, dm, path, meta):
+    from .. import plotting
+
+    P = len(a["demo_powers"])
+    fig, axes = plotting.figure(1, P + 1, width=3.8, height=3.2, layout="constrained")
+    xt, xs = a["demo_x_test"], a["demo_x_train"]
+    for i, p in enumerate(a["demo_powers"]):
+        ax = axes[0, i]
+        nets = a["demo_nets"][i]
+        ax.plot(xt, a["demo_y_test"], color="0.6", lw=2.5, label="target")
+        ax.fill_between(xt, nets.mean(0) - nets.std(0), nets.mean(0) + nets.std(0), color="C0", alpha=0.2)
+        ax.plot(xt, nets.mean(0), color="C0", lw=1.5, label=f"networks (mean +- sd, {nets.shape[0]} seeds)")
+        ax.plot(xt, a["demo_kernel_T"][i], "--", color="C3", lw=1.3, label=f"NTK regression (t = {dm['steps']})")
+        ax.plot(xs, a["demo_y_train"], "k.", ms=6, label="training points")
+        rmse = lambda f: float(np.sqrt(np.mean((f - a["demo_y_test"]) ** 2)))  # noqa: E731
+        ax.set_title(f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE net "
+                     f"{rmse(nets.mean(0)):.2f}, NTK {rmse(a['demo_kernel_T'][i]):.2f}")
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+        if i == 0:
+            ax.legend(fontsize=7)
+    ax = axes[0, P]
+    for i, p in enumerate(a["demo_powers"]):
+        ax.semilogy(np.arange(1, a["demo_eigs"].shape[1] + 1), np.clip(a["demo_eigs"][i], 1e-16, None), "o-", ms=3,
+                    label=f"p = {'inf' if math.isinf(p) else f'{p:g}'}")
+    ax.set_xlabel("eigenvalue index")
+    ax.set_ylabel("NTK eigenvalue (train points)")
+    ax.set_title("faster decay = lower-frequency bias")
+    ax.legend()
+    fig.suptitle(r"1D regression with power-law mappings $a_j = j^{-p}$, $b_j = j$ (width "
+                 f"{dm['width']}, GD {dm['steps']} steps)")
+    io.save_figure(fig, path, meta)

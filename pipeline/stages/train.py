@@ -1,0 +1,406 @@
+"""Stage train: width-sweep gradient descent (lazy training), the linearised model, Jacot et al. Fig. 1.
+
+Jobs (workflow/rules/train.smk):
+- ``train_width`` (rule train, per {arch} x {width}): S seeds of one architecture of
+  ``train.archs`` trained by full-batch GD on L = 1/2 sum_i (f(x_i) - y_i)^2 (one jitted program,
+  seeds vmapped, steps scanned; ``pipeline.training``), with the linearised model advanced beside
+  it. Writes results/train/{arch}/w{width}.npz (format below; read by the convergence stage).
+- ``jacot_width`` (rule train_jacot, per width): Jacot et al. 2018 Fig. 1 for one width:
+  Theta(x0, x(gamma)) of every initialisation at t = 0 and after the GD steps.
+- ``summarise`` (rule train_summary): table, exponents, theory checks, figures.
+- ``jacot_figure`` (rule train_jacot_figure): the figure, with the analytic limit overlaid.
+
+Train file results/train/{arch}/w{width}.npz (+ sidecar .npz.json), all seeds stacked on axis 0;
+S seeds, T recorded steps, N train and M test inputs, L1 = depth + 1 layers:
+  seeds (S,), width (), steps (T,) ascending from 0 to the last step; x_train (N, d), y_train (N,),
+  x_test (M, d), y_test (M,) copied from the data set; eta (S,) the step size used, on the 1/2-sum
+  loss; lambda_max (S,) of K0; loss (S, T); f_train (S, T, N), f_test (S, T, M) network outputs;
+  f_lin_train, f_lin_test the linearised model (same GD, same init); w_rel (S, T) =
+  ||w_t - w_0|| / ||w_0||, w_rel_layers (S, T, L1); K0, KT (S, N, N) empirical NTK at the first and
+  last step; k_drift_fro (S, T) = ||K_t - K_0||_F / ||K_0||_F; k_drift_op (S, T) = ||K_t - K_0||_2;
+  diverged (S,) bool; and (additions) diverged_step (S,) (-1: none), w_first_0 / w_first_T
+  (S, d, U) first-layer weights of the first U = ``heatmap_units`` hidden units at t = 0 and T.
+  Records of a diverged seed are NaN from its divergence on. The sidecar holds the arch fields
+  (depth, activation, w_std, b_std, w_std_first, dataset; also under "arch"), lr, lr_mode and
+  timings (total_s, setup_compile_s, train_steps_per_s).
+
+Table results/tables/lazy_training.csv, one row per (arch, width, seed):
+  arch, width, seed; eta: step size on the 1/2-sum loss; lambda_max: largest eigenvalue of K0;
+  loss_0, loss_T: train loss at step 0 and the last step; w_rel_T: ||w_T - w_0|| / ||w_0||;
+  w_rel_l0, w_rel_l1, ...: the same per layer (l0 = first layer; a layer = its W and b; NaN for
+  layers the arch lacks); k_drift_fro_T: ||K_T - K_0||_F / ||K_0||_F; k_drift_op_T: ||K_T - K_0||_2
+  (absolute); lin_gap_T: ||f_T - f_T^lin|| / ||f_T|| on the test inputs; lin_gap_train_T: the same
+  on the train inputs; diverged: the run diverged (its numbers are NaN and it is left out of fits
+  and figures); diverged_step: step at which it did (-1: none).
+Exponents results/tables/lazy_training_exponents.csv, one row per (arch, quantity): arch;
+  quantity (w_rel_T | k_drift_fro_T | k_drift_op_T | lin_gap_T); exponent: mean over seeds of the
+  per-seed log-log slope against width; ci_low, ci_high: its t-interval over seeds (confidence
+  ``train.ci``); n_seeds; widths (space-separated).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import io, provenance
+from ..checks import Check, write_checks
+from ..progress import Progress, get_logger
+
+STAGE = "train"
+QUANTITIES = ("w_rel_T", "k_drift_fro_T", "k_drift_op_T", "lin_gap_T")
+ARCH_FIELDS = ("depth", "activation", "w_std", "b_std", "w_std_first")
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+
+
+def _jax_setup(x64: bool):
+    import jax
+
+    if x64:
+        jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    return jax, jnp, (jnp.float64 if x64 else jnp.float32)
+
+
+def arch_spec(arch: dict, width: int, d_in: int):
+    """``MLPSpec`` of one entry of ``train.archs`` (or of ``train.jacot``) at ``width``.
+
+    input_scaling 'seed': first-layer W_std = w_std * sqrt(d_in) (a . x not divided by sqrt(d_in), the
+    seed's net); 'ntk': W_std = w_std in every layer (x / sqrt(d_in), neural-tangents and Jacot et al.).
+    """
+    from ..models import MLPSpec
+
+    w_std = float(arch["w_std"])
+    scaling = arch.get("input_scaling", "seed")
+    if scaling not in ("seed", "ntk"):
+        raise ValueError(f"input_scaling must be 'seed' or 'ntk', got {scaling!r}")
+    return MLPSpec(depth=int(arch["depth"]), width=int(width), d_in=int(d_in), activation=arch["activation"],
+                   w_std=w_std, b_std=None if arch["b_std"] is None else float(arch["b_std"]),
+                   w_std_first=w_std * math.sqrt(d_in) if scaling == "seed" else None)
+
+
+def load_data(path) -> dict:
+    d = io.load_npz(path, required=("x_train", "y_train", "x_test", "y_test"))
+    for k in ("x_train", "x_test"):
+        if d[k].ndim != 2:
+            raise io.CorruptFileError(f"{path}: {k} must be (N, d), got shape {d[k].shape}")
+    d["y_train"], d["y_test"] = d["y_train"].reshape(-1), d["y_test"].reshape(-1)
+    return d
+
+
+def train_runs(section: dict) -> list[tuple[str, int]]:
+    """(arch, width) of every train job, in config order."""
+    return [(a, int(w)) for a, arch in section["archs"].items() for w in sorted(set(arch["widths"]))]
+
+
+def train_mem_mb(section: dict, arch: str, width: int) -> int:
+    """Memory estimate (MB) of one train job: a few (S, N, m) float32 arrays of the hidden layer for
+    N up to ~256 inputs, the (depth - 1) m^2 hidden weights (x3: params, init, gradient), the runtime."""
+    depth = section["archs"][arch]["depth"]
+    per_seed = 3 * 256 * 4 * width + 3 * 4 * (depth - 1) * width ** 2
+    return int(600 + section["seeds"] * per_seed / 1e6)
+
+
+# ----------------------------------------------------------------------------------------------
+# job: one (arch, width)
+
+
+def train_width(arch_name: str, width: int, section: dict, seed: int, data_path: str, out: str,
+                log: str | None = None, x64: bool = False, config: dict | None = None) -> dict:
+    """Train ``section['seeds']`` seeds of ``section['archs'][arch_name]`` at ``width``; write ``out``.
+
+    Divergence (non-finite loss or loss grown ``divergence_factor`` x): ``on_divergence: fail``
+    raises ``training.DivergenceError`` naming arch, width, seed and learning rate (nothing is
+    written); ``mark`` keeps the run with ``diverged`` set and its records NaN after divergence.
+    """
+    jax, jnp, dtype = _jax_setup(x64)
+    from .. import training
+
+    logger = get_logger(f"train.{arch_name}.w{width}", log)
+    arch = section["archs"][arch_name]
+    data = load_data(data_path)
+    x = jnp.asarray(data["x_train"], dtype)
+    y = jnp.asarray(data["y_train"], dtype)
+    xt = jnp.asarray(data["x_test"], dtype)
+    spec = arch_spec(arch, width, x.shape[1])
+    seeds = np.arange(section["seeds"])
+    n_steps = int(section["steps"])
+    steps = training.record_steps(n_steps, section["record"]["dense"], section["record"]["log"])
+    lr_mode = section["lr_mode"]
+    lr = section["lr"] if lr_mode == "relative" else training.effective_eta(section["lr"], x.shape[0], section["loss"])
+    logger.info(f"{arch_name} width {width}: {spec}; {len(seeds)} seeds, {n_steps} steps, {len(steps)} recorded; "
+                f"lr {section['lr']} ({lr_mode}{'' if lr_mode == 'relative' else ', ' + section['loss'] + ' loss'}); "
+                f"device {jax.devices()[0].platform}; {'fast hand-written' if training.uses_fast_path(spec) else 'autodiff'} gradient; "
+                f"seeds {'vmapped' if section['seed_batch'] is None else 'mapped in groups of ' + str(section['seed_batch'])}")
+    t0 = time.perf_counter()
+    params0 = training.init_batch(jax.random.PRNGKey(seed), spec, seeds, dtype)
+    fail = section["on_divergence"] == "fail"
+    timing = {}
+
+    def on_compiled(seconds):
+        timing["setup_compile_s"] = time.perf_counter() - t0
+        logger.info(f"initialised, K0 computed and program compiled in {timing['setup_compile_s']:.1f} s; training")
+        timing["progress"] = Progress(logger, n_steps, "step", every=0.0)
+
+    def on_chunk(done, state, eta):
+        progress = timing["progress"]
+        loss = np.asarray(state["loss_now"])
+        div = np.asarray(state["diverged"])
+        ok = loss[~div]
+        progress.update(done, loss=float(ok.mean()) if ok.size else float("nan"), diverged=int(div.sum()))
+        if div.any() and fail:
+            msg = training.divergence_message(arch_name, width, seeds, state, eta)
+            logger.error(msg)
+            raise training.DivergenceError(msg)
+
+    res = training.train_sweep(spec, params0, x, y, xt, n_steps=n_steps, steps=steps, lr=lr, lr_mode=lr_mode,
+                               divergence_factor=section["divergence_factor"], n_chunks=section["progress_chunks"],
+                               on_chunk=on_chunk, on_compiled=on_compiled, heatmap_units=section["heatmap_units"],
+                               seed_batch=section["seed_batch"])
+    wall = time.perf_counter() - t0
+    msg = training.divergence_message(arch_name, width, seeds, res, res["eta"])
+    if msg:
+        logger.warning(msg + " [on_divergence: mark -> kept out of fits and figures]")
+    arrays = {"seeds": seeds, "width": np.asarray(width), "steps": steps,
+              "x_train": data["x_train"], "y_train": data["y_train"], "x_test": data["x_test"],
+              "y_test": data["y_test"], **res}
+    fields = {"depth": spec.depth, "activation": spec.activation, "w_std": spec.w_std, "b_std": spec.b_std,
+              "w_std_first": spec.w_std_first, "dataset": arch["dataset"]}
+    meta = provenance.metadata(section, arch_name=arch_name, arch=fields, **fields, width=int(width),
+                               seed=seed, n_steps=n_steps, lr=section["lr"], lr_mode=lr_mode,
+                               lr_loss=section["loss"], loss="1/2 sum_i (f(x_i) - y_i)^2",
+                               fast_gradient=training.uses_fast_path(spec),
+                               timing={"total_s": wall, "setup_compile_s": timing["setup_compile_s"],
+                                       "train_steps_per_s": n_steps / (wall - timing["setup_compile_s"])},
+                               full_config=config)
+    io.save_npz(out, arrays, meta=meta)
+    logger.info(f"wrote {out}: final loss {np.round(res['loss'][:, -1], 4).tolist()}, "
+                f"w_rel_T {np.round(res['w_rel'][:, -1], 4).tolist()}, "
+                f"k_drift_fro_T {np.round(res['k_drift_fro'][:, -1], 4).tolist()}; {wall:.1f} s")
+    return arrays
+
+
+# ----------------------------------------------------------------------------------------------
+# job: Jacot et al. Fig. 1, one width
+
+
+def jacot_grid(n_gamma: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """gamma in [-pi, pi] (G,), x0 = (1, 0) (1, 2), x(gamma) = (cos, sin) (G, 2)."""
+    gamma = np.linspace(-np.pi, np.pi, n_gamma)
+    return gamma, np.array([[1.0, 0.0]]), np.stack([np.cos(gamma), np.sin(gamma)], 1)
+
+
+def jacot_width(width: int, section: dict, seed: int, data_path: str, out: str, log: str | None = None,
+                x64: bool = False, config: dict | None = None) -> dict:
+    """Theta(x0, x(gamma)) of ``inits`` initialisations at t = 0 and after ``steps`` GD steps.
+
+    Writes ``out`` (.npz): width (), gamma (G,), theta_0, theta_T (I, G), loss (steps + 1, I) on the
+    1/2-sum loss, eta () effective step on the 1/2-sum loss, diverged (I,).
+    """
+    jax, jnp, dtype = _jax_setup(x64)
+    from .. import training
+
+    jac = section["jacot"]
+    logger = get_logger(f"train.jacot.w{width}", log)
+    data = load_data(data_path)
+    x = jnp.asarray(data["x_train"], dtype)
+    y = jnp.asarray(data["y_train"], dtype)
+    spec = arch_spec(jac, width, x.shape[1])
+    eta = training.effective_eta(jac["lr"], x.shape[0], jac["loss"])
+    gamma, x0, xs = jacot_grid(jac["n_gamma"])
+    x0, xs = jnp.asarray(x0, dtype), jnp.asarray(xs, dtype)
+    fns = training.model_fns(spec)
+    theta = jax.jit(jax.vmap(lambda p: fns.kernel_parts(p, x0, xs).sum(0)[0]))
+    logger.info(f"Jacot Fig. 1, width {width}: {spec}; {jac['inits']} inits, {jac['steps']} steps, "
+                f"lr {jac['lr']} on the {jac['loss']} loss -> eta {eta:.4g} on the 1/2-sum loss")
+    t0 = time.perf_counter()
+    params0 = training.init_batch(jax.random.PRNGKey(seed + 1), spec, np.arange(jac["inits"]), dtype)
+    theta_0 = np.asarray(theta(params0))
+    params_t, loss = training.gd_run(spec, params0, x, y, eta, jac["steps"])
+    loss = np.asarray(loss)
+    theta_t = np.asarray(theta(params_t))
+    diverged = ~np.isfinite(loss).all(0) | (loss.max(0) > section["divergence_factor"] * loss[0])
+    if diverged.any():
+        msg = (f"Jacot Fig. 1 run diverged at width {width}: init(s) {np.flatnonzero(diverged).tolist()} "
+               f"(learning rate {jac['lr']} on the {jac['loss']} loss = eta {eta:.4g} on the 1/2-sum loss)")
+        if section["on_divergence"] == "fail":
+            logger.error(msg)
+            raise training.DivergenceError(msg)
+        logger.warning(msg + " [marked; left out of the figure]")
+    wall = time.perf_counter() - t0
+    arrays = {"width": np.asarray(width), "gamma": gamma, "theta_0": theta_0, "theta_T": theta_t, "loss": loss,
+              "eta": np.asarray(eta), "diverged": diverged}
+    fields = {k: getattr(spec, k) for k in ARCH_FIELDS}
+    io.save_npz(out, arrays, meta=provenance.metadata(jac, arch=fields, **fields, width=int(width), seed=seed,
+                                                      dataset=jac["dataset"], timing={"total_s": wall},
+                                                      full_config=config))
+    logger.info(f"wrote {out}: loss {np.round(loss[0], 3).tolist()} -> {np.round(loss[-1], 3).tolist()}; "
+                f"mean |Theta_T - Theta_0| = {np.abs(theta_t - theta_0).mean():.4g}; {wall:.1f} s")
+    return arrays
+
+
+# ----------------------------------------------------------------------------------------------
+# summary: table, exponents, checks
+
+
+def _rel_norm(a, b, axis=-1):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.linalg.norm(a - b, axis=axis) / np.linalg.norm(a, axis=axis)
+
+
+def table_rows(arch: str, arr: dict) -> list[dict]:
+    """Rows of lazy_training.csv for one train file."""
+    S, L1 = arr["w_rel_layers"].shape[0], arr["w_rel_layers"].shape[2]
+    div = arr["diverged"].astype(bool)
+    dstep = arr.get("diverged_step", np.full(S, -1))
+    lin_gap = _rel_norm(arr["f_test"][:, -1], arr["f_lin_test"][:, -1])
+    lin_gap_tr = _rel_norm(arr["f_train"][:, -1], arr["f_lin_train"][:, -1])
+    rows = []
+    for s in range(S):
+        nan = div[s]
+        v = (lambda a: float("nan") if nan else float(a))  # noqa: E731
+        row = {"arch": arch, "width": int(arr["width"]), "seed": int(arr["seeds"][s]), "eta": float(arr["eta"][s]),
+               "lambda_max": float(arr["lambda_max"][s]), "loss_0": v(arr["loss"][s, 0]),
+               "loss_T": v(arr["loss"][s, -1]), "w_rel_T": v(arr["w_rel"][s, -1])}
+        for l in range(L1):
+            row[f"w_rel_l{l}"] = v(arr["w_rel_layers"][s, -1, l])
+        row.update(k_drift_fro_T=v(arr["k_drift_fro"][s, -1]), k_drift_op_T=v(arr["k_drift_op"][s, -1]),
+                   lin_gap_T=v(lin_gap[s]), lin_gap_train_T=v(lin_gap_tr[s]), diverged=bool(div[s]),
+                   diverged_step=int(dstep[s]))
+        rows.append(row)
+    return rows
+
+
+def fit_exponent(widths, values, ci: float = 0.95) -> dict:
+    """Log-log slope of ``values`` (S, W) against ``widths`` (W,), one slope per seed (row; non-finite
+    or non-positive entries left out, >= 2 widths needed); exponent = mean slope, t-interval over seeds.
+    Returns exponent, ci_low, ci_high, n_seeds, slopes."""
+    from scipy import stats
+
+    lw = np.log(np.asarray(widths, float))
+    slopes = []
+    for row in np.atleast_2d(np.asarray(values, float)):
+        ok = np.isfinite(row) & (row > 0)
+        if ok.sum() >= 2 and np.ptp(lw[ok]) > 0:
+            slopes.append(np.polyfit(lw[ok], np.log(row[ok]), 1)[0])
+    slopes = np.asarray(slopes)
+    if slopes.size == 0:
+        return {"exponent": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n_seeds": 0, "slopes": slopes}
+    mean = float(slopes.mean())
+    if slopes.size < 2:
+        lo = hi = math.nan
+    else:
+        half = stats.t.ppf(0.5 + ci / 2, slopes.size - 1) * slopes.std(ddof=1) / math.sqrt(slopes.size)
+        lo, hi = mean - half, mean + half
+    return {"exponent": mean, "ci_low": lo, "ci_high": hi, "n_seeds": int(slopes.size), "slopes": slopes}
+
+
+def exponents_table(df, ci: float):
+    import pandas as pd
+
+    rows = []
+    for arch, g in df.groupby("arch", sort=False):
+        widths = np.sort(g["width"].unique())
+        if widths.size < 2:  # nothing to fit
+            continue
+        for q in QUANTITIES:
+            piv = g.pivot_table(index="seed", columns="width", values=q, dropna=False).reindex(columns=widths)
+            r = fit_exponent(widths, piv.to_numpy(), ci)
+            rows.append({"arch": arch, "quantity": q, "exponent": r["exponent"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"], "n_seeds": r["n_seeds"],
+                         "widths": " ".join(str(int(w)) for w in widths)})
+    return pd.DataFrame(rows, columns=["arch", "quantity", "exponent", "ci_low", "ci_high", "n_seeds", "widths"])
+
+
+def theory_checks(exps, check_arch: str, ci: float) -> list[Check]:
+    fig = "train/train_lazy_vs_width.png"
+    specs = [
+        ("lazy_weight_exponent", "w_rel_T", "||w_T - w_0|| / ||w_0|| ~ m^-1/2 (lazy training): exponent -0.5",
+         "|exponent + 0.5| <= 0.15", lambda e: abs(e + 0.5) <= 0.15),
+        ("lazy_kernel_exponent", "k_drift_fro_T", "||K_T - K_0||_F / ||K_0||_F ~ m^-1/2: exponent <= -0.4",
+         "exponent <= -0.4", lambda e: e <= -0.4),
+        ("linearization_gap_exponent", "lin_gap_T",
+         "||f_T - f_T^lin|| / ||f_T|| shrinks with width (training follows the linearised model)",
+         "exponent < 0", lambda e: e < 0),
+    ]
+    out = []
+    for cid, q, pred, tol, ok in specs:
+        row = exps[(exps["arch"] == check_arch) & (exps["quantity"] == q)]
+        if row.empty or not np.isfinite(row["exponent"].iloc[0]):
+            out.append(Check(cid, STAGE, pred, math.nan, tol, False, figure=fig,
+                             detail=f"arch {check_arch}: fewer than 2 widths with finite values; no fit"))
+            continue
+        r = row.iloc[0]
+        out.append(Check(cid, STAGE, pred, float(r["exponent"]), tol, bool(ok(r["exponent"])), float(r["ci_low"]),
+                         float(r["ci_high"]), fig,
+                         f"arch {check_arch}, widths {r['widths']}, {int(r['n_seeds'])} seeds; "
+                         f"{int(ci * 100)}% t-interval over per-seed log-log slopes"))
+    return out
+
+
+def summarise(train_files: list[str], runs: list[tuple[str, int]], section: dict, out_table: str,
+              out_exponents: str, out_checks: str, figures: dict, log: str | None = None,
+              config: dict | None = None):
+    """Table, exponents, theory checks and figures of every (arch, width) train file."""
+    import pandas as pd
+
+    logger = get_logger("train.summary", log)
+    arrays = {}
+    rows = []
+    for (arch, width), path in zip(runs, train_files):
+        arr = io.load_npz(path, required=("seeds", "width", "steps", "loss", "f_train", "f_test", "f_lin_train",
+                                          "f_lin_test", "w_rel", "w_rel_layers", "k_drift_fro", "k_drift_op",
+                                          "eta", "lambda_max", "diverged"))
+        if int(arr["width"]) != width:
+            raise io.CorruptFileError(f"{path}: width {int(arr['width'])}, expected {width}; delete it and rerun")
+        arrays[(arch, width)] = arr
+        rows += table_rows(arch, arr)
+    df = pd.DataFrame(rows)
+    ci = section["ci"]
+    exps = exponents_table(df, ci)
+    meta = provenance.metadata(section, full_config=config)
+    io.save_table(out_table, df, meta=meta, markdown=True)
+    io.save_table(out_exponents, exps, meta=meta, markdown=True)
+    checks = theory_checks(exps, section["check_arch"], ci)
+    write_checks(out_checks, checks, meta=meta)
+    for c in checks:
+        logger.info(f"check {c.check}: measured {c.measured:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}] "
+                    f"({c.tolerance}) -> {'pass' if c.passed else 'FAIL'}")
+    n_div = int(df["diverged"].sum())
+    if n_div:
+        logger.warning(f"{n_div} diverged run(s) left out of fits and figures")
+    from . import train_plots
+
+    train_plots.lazy_vs_width(df, exps, section["check_arch"], figures["lazy_vs_width"], meta)
+    train_plots.weights_heatmap(arrays, section["check_arch"], figures["weights_heatmap"], meta)
+    train_plots.loss_curves(arrays, figures["loss_curves"], meta)
+    train_plots.linearized_outputs(arrays, section["check_arch"], figures["linearized_outputs"], meta)
+    logger.info(f"wrote {out_table} ({len(df)} rows), {out_exponents}, {out_checks} and {len(figures)} figures")
+    return df, exps, checks
+
+
+def jacot_figure(files: list[str], section: dict, out: str, log: str | None = None, config: dict | None = None):
+    """Jacot et al. 2018 Fig. 1 from the per-width files, the analytic limit overlaid (neural-tangents)."""
+    from ..ntk_analytic import nt_kernels
+    from . import train_plots
+
+    logger = get_logger("train.jacot_figure", log)
+    jac = section["jacot"]
+    runs = [io.load_npz(f, required=("width", "gamma", "theta_0", "theta_T", "diverged")) for f in files]
+    gamma, x0, xs = jacot_grid(jac["n_gamma"])
+    spec = arch_spec(jac, 1, 2)
+    theta_inf = np.asarray(nt_kernels(spec, x0, xs)["ntk"])[0]
+    train_plots.jacot_fig1(runs, gamma, theta_inf, jac, out, provenance.metadata(jac, full_config=config))
+    for r in runs:
+        ok = ~r["diverged"].astype(bool)
+        logger.info(f"width {int(r['width'])}: max |Theta_0 - Theta_inf| = "
+                    f"{np.abs(r['theta_0'][ok] - theta_inf).max():.4g}, mean |Theta_T - Theta_0| = "
+                    f"{np.abs(r['theta_T'][ok] - r['theta_0'][ok]).mean():.4g}")
+    logger.info(f"wrote {out}")

@@ -1,0 +1,47 @@
+"""The convergence stage inside the real workflow (tiny config): its rules, outputs and checks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import TINY, load_yaml
+from pipeline import io
+from pipeline.config import ConfigError, validate_config
+from pipeline.stages import convergence as conv
+
+
+def test_runs_follow_train_section():
+    cfg = validate_config(load_yaml(TINY))
+    runs = conv.convergence_runs(cfg)
+    expect = [(a, w) for a, arch in cfg["train"]["archs"].items() for w in sorted(arch["widths"])]
+    assert runs == expect
+    cfg["convergence"]["archs"] = ["seed_net_bias"]
+    assert conv.convergence_runs(cfg) == [r for r in expect if r[0] == "seed_net_bias"]
+
+
+def test_unknown_arch_named():
+    cfg = load_yaml(TINY)
+    cfg["convergence"]["archs"] = ["no_such_net"]
+    with pytest.raises(ConfigError, match=r"convergence.archs\[0\]: 'no_such_net' is not an architecture"):
+        validate_config(cfg)
+
+
+@pytest.mark.slow
+def test_tiny_run_outputs(tiny_run):
+    res = tiny_run / "results"
+    cfg = validate_config(load_yaml(TINY))
+    df = io.load_table(res / "tables" / "convergence_rates.csv", required=conv.RATE_COLUMNS)
+    assert (res / "tables" / "convergence_rates.md").exists()
+    assert sorted(set(zip(df.arch, df.width))) == sorted(conv.convergence_runs(cfg))
+    assert df.groupby(["arch", "width"]).seed.nunique().eq(cfg["train"]["seeds"]).all()
+    n = cfg["data"]["circle"]["n_train"]
+    assert (df.groupby(["arch", "width", "seed", "kernel"]).multiplicity.sum() == n).all()
+    checks = io.load_table(res / "checks" / "convergence.csv", required=("check", "measured", "passed"))
+    assert checks.check.tolist() == ["rate_agreement", "odd_harmonics_zero", "loss_curve_agreement"]
+    assert np.isfinite(checks.measured).all()
+    for name in ("rate_error", "spectral_bias", "spectrum", "loss_curves"):
+        assert (res / "figures" / "convergence" / f"{name}.png").stat().st_size > 10_000
+    meta = json.loads((res / "tables" / "convergence_rates.csv.json").read_text())
+    assert meta["config"]["window_decay"] == cfg["convergence"]["window_decay"]
+    assert (res / "logs" / "convergence" / "summary.log").read_text().count("check ") == 3

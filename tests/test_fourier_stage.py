@@ -1,0 +1,123 @@
+"""Stage fourier: config validation, theory-check logic, tables, and a tiny real Snakemake run."""
+
+import copy
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import TINY, load_yaml, run_snakemake, write_config
+from pipeline.config import ConfigError, validate_config
+from pipeline.stages import fourier as st
+
+
+def _tiny():
+    return copy.deepcopy(load_yaml(TINY))
+
+
+def test_unknown_mapping_fails_in_the_schema():
+    cfg = _tiny()
+    cfg["fourier"]["mappings"] = ["none", "fourier"]
+    with pytest.raises(ConfigError, match=r"config key fourier.mappings\[1\]: 'fourier' is not allowed"):
+        validate_config(cfg)
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda f: f.update(imagesets=["photos"]), r"fourier.imagesets\[0\]"),
+    (lambda f: f["sweep"].update(sigmas=[1, -2]), r"fourier.sweep.sigmas\[1\]"),
+    (lambda f: f.update(lr={"text": {"none": 0.1}}), r"fourier.lr.text"),
+    (lambda f: f.update(steps=0), r"fourier.steps"),
+    (lambda f: f.update(n_freq=7), r"fourier.n_freq"),
+    (lambda f: f.update(learning_rate=0.1), r"unknown key\(s\) \['learning_rate'\]"),
+])
+def test_bad_fourier_values_name_the_key(edit, key):
+    cfg = _tiny()
+    edit(cfg["fourier"])
+    with pytest.raises(ConfigError, match=key):
+        validate_config(cfg)
+
+
+def test_image_set_without_images_is_a_config_error():
+    cfg = _tiny()
+    cfg["data"]["images"]["text"] = 0
+    with pytest.raises(ConfigError, match="fourier.imagesets: image set 'text' has no images"):
+        validate_config(cfg)
+    cfg["fourier"]["imagesets"] = ["natural"]
+    validate_config(cfg)
+
+
+def test_defaults_are_the_paper_protocol():
+    cfg = _tiny()
+    cfg["fourier"] = {}
+    f = validate_config(cfg)["fourier"]
+    assert (f["hidden_layers"], f["width"], f["n_freq"], f["steps"]) == (3, 256, 256, 2000)
+    assert f["lr"]["natural"]["basic"] == 0.01 and f["lr"]["text"]["basic"] == 0.001
+    assert f["sigma"] == {"natural": 10.0, "text": 14.0} and f["pe_scale"] == {"natural": 6.0, "text": 5.0}
+    assert math.isinf(f["kernel"]["demo"]["powers"][-1])
+
+
+def _per_image(values):
+    """values: {set: {mapping: [psnr per image]}} -> the per-image table."""
+    rows = [{"imageset": s, "mapping": m, "image": f"im{i}", "psnr_test": v}
+            for s, d in values.items() for m, vs in d.items() for i, v in enumerate(vs)]
+    return pd.DataFrame(rows)
+
+
+def test_ordering_check_passes_and_reports_smallest_gap():
+    df = _per_image({"natural": {"none": [10, 12], "basic": [12, 13], "positional": [15, 16], "gaussian": [16, 16.5]},
+                     "text": {"none": [9, 9], "basic": [11, 11], "positional": [14, 14], "gaussian": [17, 17]}})
+    c = st.ordering_check(df)
+    assert c.passed and c.measured == pytest.approx(0.75)
+    assert "6/6 adjacent pairs ordered" in c.detail
+
+
+def test_ordering_check_fails_on_one_swapped_pair():
+    df = _per_image({"natural": {"none": [10], "basic": [12], "positional": [16], "gaussian": [15]}})
+    c = st.ordering_check(df)
+    assert not c.passed and c.measured == pytest.approx(-1.0) and "2/3 adjacent pairs" in c.detail
+
+
+def test_bandwidth_and_stationarity_checks():
+    ok = st.bandwidth_check({"bw_sigmas": np.array([1.0, 2, 4]), "bw_f90": np.array([5.0, 9.5, 18.5])})
+    bad = st.bandwidth_check({"bw_sigmas": np.array([1.0, 2, 4]), "bw_f90": np.array([5.0, 9.5, 9.0])})
+    assert ok.passed and ok.measured == pytest.approx(1.9) and not bad.passed
+    ntk = {"stationarity_none": 0.4, "stationarity_basic": 1e-15, "stationarity_positional": 1e-9,
+           "stationarity_gaussian": 1e-4}
+    assert not st.stationarity_check(ntk).passed
+    ntk["stationarity_gaussian"] = 1e-9
+    assert st.stationarity_check(ntk).passed
+
+
+def test_psnr_table_puts_the_paper_values_beside_ours():
+    arr = {"final_train": np.array([20.0, 22.0]), "final_test": np.array([18.0, 20.0]), "steps": np.array([0, 10]),
+           "names": np.array(["a", "b"])}
+    meta = {"resolution": 64, "sigma": 1.0, "pe_scale": 3.0, "lr": 1e-3}
+    summary, per_image = st.psnr_tables({("text", "gaussian"): (arr, meta), ("text", "none"): (arr, meta)})
+    assert summary["mapping"].tolist() == ["none", "gaussian"]
+    row = summary.iloc[1]
+    assert row.psnr_test_mean == 19.0 and row.psnr_test_std == 1.0
+    assert (row.theirs_psnr_mean, row.theirs_psnr_std) == (30.47, 2.11) and "their data" in row.theirs_data
+    assert len(per_image) == 4 and per_image["scale"].iloc[2] == 1.0
+    assert "theirs" in st._psnr_markdown(summary)
+
+
+@pytest.mark.slow
+def test_tiny_fourier_stage_end_to_end(tmp_path):
+    run_snakemake(tmp_path, write_config(tmp_path, _tiny()), "fourier_aggregate")
+    res = tmp_path / "results"
+    table = pd.read_csv(res / "tables" / "fourier_psnr.csv")
+    assert len(table) == 8 and set(table["mapping"]) == set(st.ORDER)
+    assert table["psnr_test_mean"].notna().all() and (table["theirs_psnr_mean"] > 18).all()
+    assert "their data" in (res / "tables" / "fourier_psnr.md").read_text()
+    checks = pd.read_csv(res / "checks" / "fourier.csv")
+    assert checks["check"].tolist() == ["fourier_ordering", "fourier_bandwidth", "fourier_stationary"]
+    assert checks.loc[1:, "passed"].all()  # theory of the kernel holds at any size
+    for name in ("reconstructions", "scale_sweep", "training_curves", "ntk_mappings", "power_law_regression"):
+        assert (res / "figures" / "fourier" / f"{name}.png").stat().st_size > 10_000
+    run = np.load(res / "fourier" / "natural" / "gaussian.npz")
+    assert run["recon"].shape == (1, 16, 16, 3) and run["recon"].dtype == np.uint8
+    assert len(pd.read_csv(res / "tables" / "fourier_sweep.csv")) == 2
+    assert "image-step 20/20" in (res / "logs" / "fourier" / "natural_gaussian.log").read_text()
+    assert (res / "benchmarks" / "fourier" / "text_none.tsv").exists()
+    assert not list(res.rglob("*.tmp*"))
