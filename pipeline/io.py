@@ -19,6 +19,10 @@ from typing import Any, Iterator
 import numpy as np
 
 
+_UMASK = os.umask(0o022)  # read the process umask (os.umask can only set it) ...
+os.umask(_UMASK)  # ... and restore it
+
+
 class CorruptFileError(RuntimeError):
     """An input file is missing, truncated or not in the expected format."""
 
@@ -33,6 +37,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp{glob.escape(path.suffix)}"):
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are shared like any other file
     os.close(fd)
     tmp = Path(tmp)
     try:

@@ -18,6 +18,7 @@ import pandas as pd
 VOLATILE_TABLES = {
     "wall_times.csv": "wall-clock and CPU times per rule",
     "provenance.csv": "run date, config file paths, host",
+    "provenance_outputs.csv": "git commit of each output (differs across commits)",
 }
 
 # arrays that measure the run, not the result (compared for shape and dtype only)
