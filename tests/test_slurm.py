@@ -40,7 +40,9 @@ def local_slurm():
     with open("/run/ntk-pipeline-local-slurm.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one such test per machine at a time (shared daemons)
         was_up = _slurm_up()
-        env = dict(os.environ, LOCAL_SLURM_GPUS="2", LOCAL_SLURM_GPU_PARTITION="gpu", READY_TIMEOUT="120")
+        # MinJobAge 2 h: the test reads every job's final state from squeue after the run
+        env = dict(os.environ, LOCAL_SLURM_GPUS="2", LOCAL_SLURM_GPU_PARTITION="gpu",
+                   LOCAL_SLURM_MINJOBAGE="7200", READY_TIMEOUT="120")
         proc = subprocess.run(["bash", str(START)], capture_output=True, text=True, env=env, timeout=900)
         log = proc.stdout + proc.stderr
         if proc.returncode == 3:
@@ -106,6 +108,7 @@ def test_tiny_config_on_slurm_equals_local_run(tmp_path, tiny_run, local_slurm):
     by_id = {r.split("|")[0].strip(): [f.strip() for f in r.split("|")] for r in rows if r.strip()}
     seen = []
     for jobid in submitted:
+        assert jobid in by_id, f"SLURM job {jobid} no longer in squeue (MinJobAge too short?)"
         _, state, tres, partition, comment, _ = by_id[jobid]
         assert state == "COMPLETED", by_id[jobid]
         rule = re.match(r"rule_(\w+?)(?:_wildcards_.*)?$", comment).group(1)
