@@ -59,3 +59,25 @@ def tiny_run(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("tiny_reference")
     run_snakemake(workdir, TINY)
     return workdir
+
+
+def set_key(*path_and_value):
+    """A config edit: set cfg[path...] = value (the last argument), creating missing sections."""
+    *path, value = path_and_value
+
+    def edit(cfg):
+        node = cfg
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return edit
+
+
+def del_key(*path):
+    """A config edit: delete cfg[path...]."""
+    def edit(cfg):
+        node = cfg
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+    return edit

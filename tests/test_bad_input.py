@@ -16,30 +16,10 @@ import time
 
 import pytest
 
-from conftest import TINY, load_yaml, run_snakemake, write_config
+from conftest import TINY, del_key as _del, load_yaml, run_snakemake, set_key as _set, write_config
 from pipeline import io
 from pipeline.config import ConfigError, validate_config
 from results_check import is_temp_file, planned_jobs, temp_files
-
-
-def _set(*path_and_value):
-    *path, value = path_and_value
-
-    def edit(cfg):
-        node = cfg
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = value
-    return edit
-
-
-def _del(*path):
-    def edit(cfg):
-        node = cfg
-        for key in path[:-1]:
-            node = node[key]
-        del node[path[-1]]
-    return edit
 
 
 # name -> (edit of the tiny config, the key the message must name, what it must say is allowed)

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from conftest import ROOT, load_yaml
+from conftest import ROOT, del_key as _del, load_yaml, set_key as _set
 from pipeline.config import ConfigError, load_config, validate_config
 
 
@@ -21,45 +21,27 @@ def test_defaults_fill_nested_sections():
     assert cfg["data"]["images"]["resolution"] == 64 and cfg["seed"] == 0
 
 
-def _set(path, value):
-    def edit(cfg):
-        node = cfg
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-    return edit
-
-
-def _del(path):
-    def edit(cfg):
-        node = cfg
-        for key in path[:-1]:
-            node = node[key]
-        del node[path[-1]]
-    return edit
-
-
 BAD = {
-    "negative n_train": (_set(["data", "circle", "n_train"], -3), "data.circle.n_train"),
-    "non-integer n_train": (_set(["data", "circle", "n_train"], 6.5), "data.circle.n_train"),
-    "string n_test": (_set(["data", "circle", "n_test"], "many"), "data.circle.n_test"),
-    "empty harmonics": (_set(["data", "circle", "harmonics"], []), "data.circle.harmonics"),
-    "negative harmonic": (_set(["data", "circle", "harmonics"], [1, -2]), "data.circle.harmonics[1]"),
-    "amplitude count": (_set(["data", "circle", "amplitudes"], [1.0]), "data.circle.amplitudes"),
-    "negative noise": (_set(["data", "circle", "noise"], -0.1), "data.circle.noise"),
-    "unknown top key": (_set(["widths"], [1, 2]), "unknown key(s) ['widths']"),
-    "unknown data key": (_set(["data", "mnist"], {}), "data: unknown key(s) ['mnist']"),
-    "unknown circle key": (_set(["data", "circle", "ntrain"], 3), "data.circle: unknown key(s) ['ntrain']"),
-    "unknown image": (_set(["data", "images", "natural"], ["lena"]), "data.images.natural[0]"),
-    "odd resolution": (_set(["data", "images", "resolution"], 63), "data.images.resolution"),
-    "missing image file": (_set(["data", "images", "files"], ["/no/such/image.png"]), "data.images.files[0]"),
-    "sphere dim 1": (_set(["data", "sphere", "dim"], 1), "data.sphere.dim"),
-    "seed negative": (_set(["seed"], -1), "seed"),
-    "strict not bool": (_set(["strict"], "yes"), "strict"),
-    "data not a mapping": (_set(["data"], [1, 2]), "data"),
+    "negative n_train": (_set("data", "circle", "n_train", -3), "data.circle.n_train"),
+    "non-integer n_train": (_set("data", "circle", "n_train", 6.5), "data.circle.n_train"),
+    "string n_test": (_set("data", "circle", "n_test", "many"), "data.circle.n_test"),
+    "empty harmonics": (_set("data", "circle", "harmonics", []), "data.circle.harmonics"),
+    "negative harmonic": (_set("data", "circle", "harmonics", [1, -2]), "data.circle.harmonics[1]"),
+    "amplitude count": (_set("data", "circle", "amplitudes", [1.0]), "data.circle.amplitudes"),
+    "negative noise": (_set("data", "circle", "noise", -0.1), "data.circle.noise"),
+    "unknown top key": (_set("widths", [1, 2]), "unknown key(s) ['widths']"),
+    "unknown data key": (_set("data", "mnist", {}), "data: unknown key(s) ['mnist']"),
+    "unknown circle key": (_set("data", "circle", "ntrain", 3), "data.circle: unknown key(s) ['ntrain']"),
+    "unknown image": (_set("data", "images", "natural", ["lena"]), "data.images.natural[0]"),
+    "odd resolution": (_set("data", "images", "resolution", 63), "data.images.resolution"),
+    "missing image file": (_set("data", "images", "files", ["/no/such/image.png"]), "data.images.files[0]"),
+    "sphere dim 1": (_set("data", "sphere", "dim", 1), "data.sphere.dim"),
+    "seed negative": (_set("seed", -1), "seed"),
+    "strict not bool": (_set("strict", "yes"), "strict"),
+    "data not a mapping": (_set("data", [1, 2]), "data"),
     "no images at all": (lambda c: c["data"].__setitem__("images", {"natural": [], "text": 0, "files": []}),
                          "data.images"),
-    "missing data section": (_del(["data"]), "'data' is a required property"),
+    "missing data section": (_del("data"), "'data' is a required property"),
 }
 
 
