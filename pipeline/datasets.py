@@ -10,7 +10,7 @@ Conventions: inputs ``x`` are float64 arrays (N, d); scalar targets ``y`` are (N
   (zonal: depends only on the angle to the first axis).
 - gaussian_product: Jacot et al. 2018's task f*(x) = x_1 x_2 on x ~ N(0, I_d).
 - images: RGB float32 in [0, 1], square ``resolution`` px. Natural images come bundled with
-  scikit-image (no download), text images are rendered with Pillow's bundled font, and user files
+  scikit-image (no download), text images are random letters rendered with Pillow's bundled font, and user files
   are read with Pillow. ``split_image`` gives Tancik et al.'s split: train grid [::2, ::2],
   test grid [1::2, 1::2], coordinates in [0, 1).
 """
@@ -23,8 +23,6 @@ import numpy as np
 
 SKIMAGE_NATURAL = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field",
                    "retina", "colorwheel", "cat")
-TEXT_WORDS = ("Neural Tangent Kernel", "lazy training", "spectral bias", "Fourier features",
-              "gradient descent", "width to infinity", "arc-cosine kernel", "eigenvalues decay")
 
 
 def circle(n_train: int, n_test: int, harmonics, amplitudes=None, noise: float = 0.0, seed: int = 0):
@@ -105,25 +103,39 @@ def natural_images(names, resolution: int) -> np.ndarray:
     return np.stack(out)
 
 
-def text_images(n: int, resolution: int, seed: int = 0) -> np.ndarray:
-    """Synthetic text images: random words in random colours on a random light background,
-    rendered with Pillow's bundled font (as in Tancik et al.'s text set). (n, r, r, 3) in [0, 1]."""
+def text_images(n: int, resolution: int, seed: int = 0, min_px: float = 24.0) -> np.ndarray:
+    """Synthetic text images as in Tancik et al.'s text set: lines of random letters in random
+    sizes and colours on a random light background, filling the image. (n, r, r, 3) in [0, 1].
+
+    Font sizes (em height, px) are uniform in [max(0.06 r, min_px), max(0.2 r, 1.5 min_px)]: at
+    512 px (paper scale) 31-102 px, at 64 px 24-36 px. The floor keeps glyph strokes a few pixels
+    wide, i.e. resolvable on the [::2, ::2] training grid; thinner strokes fall between training
+    pixels and no mapping can predict them. Rendered at 4x and downsampled with Lanczos
+    (anti-aliased, as a renderer at that size would draw them) with Pillow's bundled font.
+    """
+    import string
+
     from PIL import Image, ImageDraw, ImageFont
 
     rng = np.random.default_rng(seed)
+    ss = 4
+    big = resolution * ss
+    lo, hi = max(0.06 * resolution, min_px), max(0.2 * resolution, 1.5 * min_px)
+    letters = list(string.ascii_letters + "  ")
     out = []
-    for i in range(n):
+    for _ in range(n):
         bg = tuple(int(v) for v in rng.integers(170, 256, 3))
-        img = Image.new("RGB", (resolution, resolution), bg)
+        img = Image.new("RGB", (big, big), bg)
         draw = ImageDraw.Draw(img)
-        lines = max(2, resolution // 48)
-        for j in range(lines):
-            size = int(resolution * rng.uniform(0.07, 0.14))
-            font = ImageFont.load_default(size=max(size, 6))
-            word = TEXT_WORDS[(i * 3 + j) % len(TEXT_WORDS)]
+        y = rng.uniform(-0.05, 0.05) * big
+        while y < big:
+            size = rng.uniform(lo, hi) * ss
+            font = ImageFont.load_default(size=int(size))
             colour = tuple(int(v) for v in rng.integers(0, 150, 3))
-            pos = (int(rng.uniform(-0.1, 0.3) * resolution), int((j + rng.uniform(0, 0.5)) * resolution / lines))
-            draw.text(pos, word, fill=colour, font=font)
+            line = "".join(rng.choice(letters, int(1.6 * big / size) + 2))
+            draw.text((int(rng.uniform(-0.2, 0.05) * big), int(y)), line, fill=colour, font=font)
+            y += size * rng.uniform(1.0, 1.4)
+        img = img.resize((resolution, resolution), Image.LANCZOS)
         out.append(np.asarray(img, dtype=np.float32) / 255.0)
     return np.stack(out)
 

@@ -59,6 +59,35 @@ def test_text_images_deterministic():
     np.testing.assert_array_equal(datasets.text_images(2, 24, seed=5), datasets.text_images(2, 24, seed=5))
 
 
+def _power_above_train_nyquist(imgs: np.ndarray) -> np.ndarray:
+    """Per image: share of the (grey, mean-free) spectral power at frequencies above r/4 cycles per
+    side, i.e. detail that the [::2, ::2] training grid cannot resolve. (n,)"""
+    r = imgs.shape[1]
+    g = imgs.mean(-1) - imgs.mean(axis=(1, 2, 3))[:, None, None]
+    power = np.abs(np.fft.fft2(g)) ** 2
+    f = np.abs(np.fft.fftfreq(r) * r)
+    high = np.maximum(f[:, None], f[None, :]) > r / 4
+    return power[:, high].sum(1) / power.sum((1, 2))
+
+
+def test_text_min_px_keeps_glyphs_resolvable_on_training_grid():
+    """The font-size floor is what makes the text set learnable at low resolution: tiny glyphs put
+    nearly half their power above the training grid's Nyquist frequency, the default floor little."""
+    tiny = _power_above_train_nyquist(datasets.text_images(4, 64, seed=0, min_px=6))
+    default = _power_above_train_nyquist(datasets.text_images(4, 64, seed=0))
+    assert np.all(default < 0.25), default
+    assert np.all(default < 0.5 * tiny), (default, tiny)
+
+
+def test_text_fills_the_image():
+    """Lines of text cover the whole height (as in Tancik et al.'s text set), not a corner."""
+    imgs = datasets.text_images(4, 64, seed=1)
+    background = np.median(imgs.reshape(4, -1, 3), axis=1)[:, None, None, :]
+    ink = np.abs(imgs - background).max(-1) > 0.2  # text is darker than the light background
+    halves = ink.reshape(4, 2, 32, 64).mean(axis=(2, 3))  # top and bottom half of each image
+    assert np.all(halves > 0.05), halves.round(3)
+
+
 def test_missing_and_unreadable_image_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         datasets.file_images([tmp_path / "nope.png"], 16)

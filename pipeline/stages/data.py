@@ -44,7 +44,7 @@ def make_images(name: str, section: dict, seed: int, out: str, log: str | None =
             names += list(section["files"])
         images = np.concatenate(parts) if parts else np.zeros((0, r, r, 3), np.float32)
     elif name == "text":
-        images = datasets.text_images(section["text"], r, seed=seed)
+        images = datasets.text_images(section["text"], r, seed=seed, min_px=section["text_min_px"])
         names = [f"text{i}" for i in range(section["text"])]
     else:
         raise ValueError(f"unknown image set {name!r}; allowed: natural, text")
