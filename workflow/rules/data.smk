@@ -1,5 +1,8 @@
 # Stage 1: data sets. Synthetic sets (circle, sphere, gaussian_product) and image sets
 # (natural, text) as .npz arrays with a provenance sidecar <file>.json.
+#   data_synthetic  one job per synthetic set
+#   data_images     one job per image set
+#   data_figure     what the data sets look like (report category "Data")
 
 SYNTHETIC = ["circle", "sphere", "gaussian_product"]
 IMAGE_SETS = ["natural", "text"]
@@ -49,6 +52,32 @@ rule data_images:
         "../scripts/data_images.py"
 
 
-TARGETS["data"] = expand(f"{RESULTS}/data/{{d}}.npz", d=SYNTHETIC) + expand(
+rule data_figure:
+    input:
+        synthetic=expand(f"{RESULTS}/data/{{d}}.npz", d=SYNTHETIC),
+        images=expand(f"{RESULTS}/data/images_{{s}}.npz", s=IMAGE_SETS),
+    output:
+        fig=report(
+            f"{RESULTS}/figures/data/datasets.png",
+            caption="../report/data_datasets.rst",
+            category="Data",
+            labels={"figure": "the data sets of this run"},
+        ),
+    params:
+        section=config["data"],
+    log:
+        f"{LOGS}/data/data_figure.log",
+    benchmark:
+        f"{BENCH}/data/data_figure.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/data_figure.py"
+
+
+TARGETS["data"] = [f"{RESULTS}/figures/data/datasets.png"] + expand(f"{RESULTS}/data/{{d}}.npz", d=SYNTHETIC) + expand(
     f"{RESULTS}/data/images_{{s}}.npz", s=IMAGE_SETS
 )
