@@ -85,6 +85,5 @@ def overview(synthetic: dict[str, str], images: dict[str, str], out: str, log: s
                 ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
     fig.suptitle("Data sets of this run (results/data/*.npz)")
     meta = provenance.metadata(section, stage="data", full_config=config)
-    io.save_figure(fig, out, meta=meta)
-    plt.close(fig)
+    io.save_figure(fig, out, meta=meta)  # closes the figure
     logger.info(f"wrote {out}: {sorted(sets)} + image sets {img_rows}")
