@@ -53,6 +53,6 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --override overrides.txt --python-version 3.11 \
 		--universal --quiet -o requirements.lock
 
+# Removes what the stages write under results/ (folders from the stage registry, pipeline/stages).
 clean:
-	rm -rf results/data results/ntk results/train results/convergence results/fourier \
-		results/tables results/figures results/checks results/logs results/benchmarks results/report.html
+	cd results && rm -rf $$(cd .. && $(PYTHON) -m pipeline.stages)

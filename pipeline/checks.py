@@ -2,8 +2,14 @@
 
 Columns (``COLUMNS``): check id, stage, prediction (text), measured (float), ci_low / ci_high
 (uncertainty of the measurement, e.g. a 95% CI over seeds; NaN when there is none), tolerance
-(text: what counts as agreement), passed (bool), figure (file name of the figure that shows it,
-relative to results/figures/), detail (free text with supporting numbers).
+(text: what counts as agreement), passed (bool), verdict (``pass`` | ``fail`` | ``inconclusive``),
+figure (file name of the figure that shows it, relative to results/figures/), detail (free text
+with supporting numbers, and the source of the prediction).
+
+Verdicts are three-valued: a check whose measurement cannot separate the prediction from its
+negation (e.g. a confidence interval that straddles the tolerance's edge) is ``inconclusive``,
+not ``pass``. ``passed`` is ``verdict == "pass"``. Give ``verdict=`` (``fits.verdict_from_ci``
+computes it from a CI) or only ``passed=`` for a check without noise (verdict pass / fail).
 
 Every stage writes its checks with ``write_checks`` to ``results/checks/<stage>.csv``; the report
 stage concatenates them into ``results/tables/theory_checks.csv``. A failing check is recorded,
@@ -16,7 +22,8 @@ import math
 from dataclasses import asdict, dataclass
 
 COLUMNS = ("check", "stage", "prediction", "measured", "ci_low", "ci_high", "tolerance", "passed",
-           "figure", "detail")
+           "verdict", "figure", "detail")
+VERDICTS = ("pass", "fail", "inconclusive")
 
 
 @dataclass(frozen=True)
@@ -26,17 +33,35 @@ class Check:
     prediction: str
     measured: float
     tolerance: str
-    passed: bool
+    passed: bool | None = None
     ci_low: float = math.nan
     ci_high: float = math.nan
     figure: str = ""
     detail: str = ""
+    verdict: str | None = None
+
+    def __post_init__(self):
+        if self.verdict is None:
+            if self.passed is None:
+                raise ValueError(f"check {self.check!r}: give passed= or verdict=")
+            object.__setattr__(self, "verdict", "pass" if bool(self.passed) else "fail")
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"check {self.check!r}: verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if self.passed is not None and bool(self.passed) != (self.verdict == "pass"):
+            raise ValueError(f"check {self.check!r}: passed={self.passed} contradicts verdict {self.verdict!r}")
+        object.__setattr__(self, "passed", self.verdict == "pass")
 
     def row(self) -> dict:
         d = asdict(self)
         d["measured"] = float(d["measured"])
         d["passed"] = bool(d["passed"])
         return {k: d[k] for k in COLUMNS}
+
+
+def log_check(log, c: Check) -> None:
+    """One line per check in a stage's log: ``check <id>: <verdict> (measured m [lo, hi]; tolerance)``."""
+    ci = f" [{c.ci_low:.4g}, {c.ci_high:.4g}]" if math.isfinite(c.ci_low) and math.isfinite(c.ci_high) else ""
+    log.info("check %s: %s (measured %.4g%s; tolerance %s)", c.check, c.verdict, c.measured, ci, c.tolerance)
 
 
 def to_frame(checks):
@@ -56,10 +81,12 @@ class TheoryCheckFailed(RuntimeError):
 
 
 def enforce_strict(df, strict: bool) -> None:
-    """Raise naming the failed checks when ``strict``; otherwise do nothing."""
+    """Raise naming the failed checks when ``strict`` (verdict ``fail``; ``inconclusive`` does not
+    fail a run); otherwise do nothing."""
     if not strict:
         return
-    failed = df[~df["passed"].astype(bool)]
+    verdict = df["verdict"] if "verdict" in df else df["passed"].map(lambda p: "pass" if p else "fail")
+    failed = df[verdict == "fail"]
     if len(failed):
         lines = [f"{r.check} ({r.stage}): measured {r.measured:.4g}, tolerance {r.tolerance}"
                  for r in failed.itertuples()]

@@ -79,8 +79,23 @@ def _validator(set_defaults: bool = False):
 
     schema = yaml.safe_load(SCHEMA.read_text())
     schema["$id"] = SCHEMA.as_uri()
+    _add_stage_sections(schema)
     cls = _with_defaults(jsonschema.Draft202012Validator) if set_defaults else jsonschema.Draft202012Validator
     return cls(schema, registry=Registry(retrieve=retrieve))
+
+
+def _add_stage_sections(schema: dict) -> None:
+    """One config section per registered stage with a schema file ``<stage>.schema.yaml``.
+
+    A section listed in config.schema.yaml keeps its entry there; a new stage's section is optional
+    and filled from its schema's defaults (``{}`` when absent), so older configs keep working.
+    """
+    from .stages import STAGE_NAMES
+
+    props = schema.setdefault("properties", {})
+    for name in STAGE_NAMES:
+        if name not in props and (SCHEMA.parent / f"{name}.schema.yaml").is_file():
+            props[name] = {"$ref": f"{name}.schema.yaml", "default": {}}
 
 
 def validate_config(config: dict, set_defaults: bool = True) -> dict:

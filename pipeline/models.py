@@ -65,6 +65,29 @@ class MLPSpec:
     def with_width(self, width: int) -> "MLPSpec":
         return replace(self, width=width)
 
+    @classmethod
+    def from_config(cls, section: dict, width: int, d_in: int, d_out: int = 1) -> "MLPSpec":
+        """The spec of a config section (``ntk.net``, an entry of ``train.archs``, ``train.jacot``,
+        a train sidecar's arch fields ...) at ``width`` for inputs of dimension ``d_in``.
+
+        Keys: depth, activation, w_std, b_std (null: no bias) and either ``input_scaling`` --
+        'seed' (the two-layer ReLU net's convention, a . x not divided by sqrt(d_in): first-layer
+        W_std = w_std * sqrt(d_in)) or 'ntk' (W_std = w_std in every layer, x / sqrt(d_in) as in
+        neural-tangents and Jacot et al.) -- or an explicit ``w_std_first`` (null: w_std).
+        """
+        w_std = float(section["w_std"])
+        if "input_scaling" in section:
+            scaling = section["input_scaling"]
+            if scaling not in ("seed", "ntk"):
+                raise ValueError(f"input_scaling must be 'seed' or 'ntk', got {scaling!r}")
+            first = w_std * math.sqrt(d_in) if scaling == "seed" else None
+        else:
+            first = None if section.get("w_std_first") is None else float(section["w_std_first"])
+        b_std = section.get("b_std")
+        return cls(depth=int(section["depth"]), width=int(width), d_in=int(d_in), d_out=int(d_out),
+                   activation=str(section["activation"]), w_std=w_std,
+                   b_std=None if b_std is None else float(b_std), w_std_first=first)
+
 
 def seed_net(width: int, d_in: int = 2) -> MLPSpec:
     """The seed's f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) (no bias, no 1/sqrt(d))."""

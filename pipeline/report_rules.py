@@ -3,9 +3,9 @@ benchmark files), read from the Snakemake ``workflow`` object. Imported only by 
 
 from __future__ import annotations
 
-STAGE_ORDER = ("data", "ntk", "train", "convergence", "fourier")
-STAGE_TITLES = {"data": "Data", "ntk": "NTK", "train": "Training", "convergence": "Convergence",
-                "fourier": "Fourier features"}
+from .stages import STAGE_NAMES, STAGE_TITLES
+
+STAGE_ORDER = tuple(s for s in STAGE_NAMES if s != "report")  # verdict-table order
 
 
 def stage_tables(targets: dict, results: str) -> dict[str, tuple[str, str]]:

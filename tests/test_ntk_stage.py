@@ -4,6 +4,8 @@ import copy
 
 import jax.numpy as jnp
 import numpy as np
+
+from pipeline.fits import fit_exponent
 import pandas as pd
 import pytest
 
@@ -20,8 +22,8 @@ SEED_NET = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "inpu
 
 
 def test_net_spec_defaults_are_the_seed_net():
-    assert stage.net_spec(SEED_NET, 2, 128) == models.seed_net(128, 2)
-    ntk = stage.net_spec(dict(SEED_NET, input_scaling="ntk", depth=3, b_std=0.1), 3, 64)
+    assert models.MLPSpec.from_config(SEED_NET, 128, 2) == models.seed_net(128, 2)
+    ntk = models.MLPSpec.from_config(dict(SEED_NET, input_scaling="ntk", depth=3, b_std=0.1), 64, 3)
     assert ntk.w_stds == (1.0, 1.0, 1.0, 1.0) and ntk.b_std == 0.1 and ntk.depth == 3
     assert stage.part_names(1) == ["K", "K_a", "K_b"]
     assert stage.part_names(2) == ["K", "K_1", "K_2", "K_3"]
@@ -44,20 +46,19 @@ def test_relative_errors():
 def test_fit_exponent_recovers_a_known_slope():
     rng = np.random.default_rng(1)
     widths = 2.0 ** np.arange(4, 14)
-    errs = 3.0 * widths[:, None] ** -0.5 * np.exp(0.2 * rng.standard_normal((widths.size, 12)))
-    fit = stage.fit_exponent(widths, errs, ci=0.95)
+    errs = 3.0 * widths[None, :] ** -0.5 * np.exp(0.2 * rng.standard_normal((12, widths.size)))
+    fit = fit_exponent(widths, errs, ci=0.95)
     assert fit["ci_low"] < -0.5 < fit["ci_high"]
     assert abs(fit["exponent"] + 0.5) < 0.05 and fit["slopes"].shape == (12,)
-    steeper = stage.fit_exponent(widths, errs * widths[:, None] ** -0.5)
+    steeper = fit_exponent(widths, errs * widths[None, :] ** -0.5)
     assert abs(steeper["exponent"] + 1.0) < 0.05
-    with pytest.raises(ValueError, match="positive"):
-        stage.fit_exponent(widths, np.zeros_like(errs))
-    with pytest.raises(ValueError, match="n_widths"):
-        stage.fit_exponent(widths[:3], errs)
+    assert fit_exponent(widths, np.zeros_like(errs))["n_seeds"] == 0  # nothing positive to fit
+    with pytest.raises(ValueError, match="n_x"):
+        fit_exponent(widths[:3], errs)
 
 
 def test_empirical_parts_deterministic_and_converging():
-    spec = stage.net_spec(SEED_NET, 2, 4096)
+    spec = models.MLPSpec.from_config(SEED_NET, 4096, 2)
     x = datasets.circle(12, 8, [1])["x_train"]
     keys = stage.init_keys(0, 4096, 3)
     emp = stage.empirical_parts(spec, x, keys, block_size=5)

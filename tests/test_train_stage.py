@@ -4,6 +4,9 @@ import copy
 import json
 
 import numpy as np
+
+from pipeline.fits import fit_exponent
+from pipeline.models import MLPSpec
 import pandas as pd
 import pytest
 
@@ -72,8 +75,8 @@ def test_arch_spec_input_scaling():
     from pipeline import models
 
     arch = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "seed"}
-    assert stage.arch_spec(arch, 128, 2) == models.seed_net(128, 2)
-    jac = stage.arch_spec(dict(arch, depth=3, b_std=0.1, input_scaling="ntk"), 500, 2)
+    assert models.MLPSpec.from_config(arch, 128, 2) == models.seed_net(128, 2)
+    jac = models.MLPSpec.from_config(dict(arch, depth=3, b_std=0.1, input_scaling="ntk"), 500, 2)
     assert jac.w_stds == (1.0,) * 4 and jac.b_std == 0.1 and jac.depth == 3
 
 
@@ -81,13 +84,13 @@ def test_fit_exponent_recovers_known_slopes():
     rng = np.random.default_rng(0)
     widths = np.array([64, 256, 1024, 4096])
     vals = 2.0 * widths[None] ** -0.5 * np.exp(0.05 * rng.standard_normal((6, 4)))
-    r = stage.fit_exponent(widths, vals)
+    r = fit_exponent(widths, vals)
     assert abs(r["exponent"] + 0.5) < 0.05 and r["n_seeds"] == 6
     assert r["ci_low"] < r["exponent"] < r["ci_high"] and r["ci_high"] - r["ci_low"] < 0.1
     np.testing.assert_allclose(r["slopes"], [np.polyfit(np.log(widths), np.log(v), 1)[0] for v in vals])
     vals[0, 1] = np.nan  # a diverged run is left out of its seed's fit
-    assert stage.fit_exponent(widths, vals)["n_seeds"] == 6
-    assert np.isnan(stage.fit_exponent(widths[:1], vals[:, :1])["exponent"])
+    assert fit_exponent(widths, vals)["n_seeds"] == 6
+    assert np.isnan(fit_exponent(widths[:1], vals[:, :1])["exponent"])
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +137,7 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     assert df.loc[df["width"] == 256, "diverged"].all() and df.loc[df["width"] == 256, "w_rel_T"].isna().all()
     row = exps[(exps["arch"] == "seed_net") & (exps["quantity"] == "w_rel_T")].iloc[0]
     assert np.isfinite(row["exponent"]) and row["n_seeds"] == section["seeds"]
-    expected = stage.fit_exponent([16, 64], df[df["width"] < 256].pivot_table(
+    expected = fit_exponent([16, 64], df[df["width"] < 256].pivot_table(
         index="seed", columns="width", values="w_rel_T").to_numpy())["exponent"]
     assert row["exponent"] == pytest.approx(expected)
     assert [c.check for c in checks] == ["lazy_weight_exponent", "lazy_kernel_exponent",
@@ -184,10 +187,10 @@ def test_jacot_kernel_concentrates_on_the_analytic_limit():
     gamma, x0, xs = stage.jacot_grid(21)
     assert gamma[0] == -np.pi and gamma[-1] == np.pi and np.allclose(xs[len(gamma) // 2], x0[0])
     x0, xs = x0.astype(np.float32), xs.astype(np.float32)
-    limit = np.asarray(nt_kernels(stage.arch_spec(jac, 1, 2), x0, xs)["ntk"])[0]
+    limit = np.asarray(nt_kernels(MLPSpec.from_config(jac, 1, 2), x0, xs)["ntk"])[0]
     spread = []
     for width in (64, 1024):
-        spec = stage.arch_spec(jac, width, 2)
+        spec = MLPSpec.from_config(jac, width, 2)
         fns = training.model_fns(spec)
         p0 = training.init_batch(jax.random.PRNGKey(0), spec, range(6))
         theta = np.asarray(jax.vmap(lambda p: fns.kernel_parts(p, x0, xs).sum(0)[0])(p0))

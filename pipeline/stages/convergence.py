@@ -43,7 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import io, provenance, rate_fit, spectral
-from ..checks import Check, write_checks
+from ..checks import Check, log_check, write_checks
+from ..models import MLPSpec
 from ..progress import get_logger
 
 TRAIN_REQUIRED = ("seeds", "width", "steps", "x_train", "y_train", "eta", "loss", "f_train", "K0", "KT",
@@ -93,15 +94,6 @@ def arch_fields(meta: dict, path) -> dict:
                               "or under 'arch'); rerun the train rule that makes it")
 
 
-def mlp_spec(fields: dict, d_in: int, width: int = 1):
-    from ..models import MLPSpec
-
-    return MLPSpec(depth=int(fields["depth"]), width=int(width), d_in=int(d_in),
-                   activation=str(fields["activation"]), w_std=float(fields["w_std"]),
-                   b_std=None if fields["b_std"] is None else float(fields["b_std"]),
-                   w_std_first=None if fields["w_std_first"] is None else float(fields["w_std_first"]))
-
-
 def load_train(path) -> tuple[dict, dict]:
     """Arrays and sidecar of one train output, shapes checked (CorruptFileError naming the file)."""
     arr = io.load_npz(path, required=TRAIN_REQUIRED)
@@ -136,7 +128,7 @@ def analytic_kernel(train_file: str, out: str, log: str | None = None, section: 
     arr = io.load_npz(train_file, required=("x_train",))
     fields = arch_fields(io.load_json(io.sidecar(train_file)), train_file)
     x = np.asarray(arr["x_train"], dtype=np.float64)
-    spec = mlp_spec(fields, x.shape[1])
+    spec = MLPSpec.from_config(fields, 1, x.shape[1])
     with enable_x64():
         K = np.asarray(nt_kernels(spec, x)["ntk"], dtype=np.float64)
     evals, _ = spectral.eigh_desc(K)
@@ -389,8 +381,7 @@ def summarise(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], r
                                        fig_name["loss_curves"]))
     write_checks(out_checks, checks, meta=meta)
     for c in checks:
-        logger.info(f"check {c.check}: measured {c.measured:.4g} ({c.tolerance}) -> "
-                    f"{'PASS' if c.passed else 'FAIL'}; {c.detail}")
+        log_check(logger, c)
 
     plots.rate_error(df, section, figures["rate_error"], meta)
     plots.spectral_bias(curves, kinf, archs, runs, section, figures["spectral_bias"], meta)

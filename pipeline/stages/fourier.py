@@ -323,7 +323,7 @@ def aggregate(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_
     chk.write_checks(out["checks"], checks, meta=meta)
     logger.info("\n" + _psnr_markdown(summary))
     for c in checks:
-        logger.info(f"check {c.check}: measured {c.measured:.4g} -> {'PASS' if c.passed else 'FAIL'} ({c.detail})")
+        chk.log_check(logger, c)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -34,13 +34,15 @@ every (width, seed) draw is independent and the same config gives identical numb
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 
 import numpy as np
 
 from .. import checks, io, provenance
+from ..fits import fit_exponent
+from ..models import MLPSpec
+from ..precision import x64_context
 from ..progress import get_logger
 
 STAGE_SALT = 3  # decorrelates this stage's initialisations from other stages using the same seed
@@ -48,28 +50,6 @@ PREDICTED_EXPONENT = -0.5
 EXPONENT_TOLERANCE = 0.05
 NT_TOLERANCE = 1e-5
 MEMORY_BUDGET = 512 * 2 ** 20  # bytes of signals + kernels per vmapped batch of seeds
-
-
-def x64_context(enabled: bool):
-    """Scoped float64 in JAX (``jax.enable_x64`` on new jax, ``jax.experimental.enable_x64`` on 0.5)."""
-    import jax
-
-    if not enabled:
-        return contextlib.nullcontext()
-    ctx = getattr(jax, "enable_x64", None)
-    if ctx is None:
-        from jax.experimental import enable_x64 as ctx
-    return ctx(True)
-
-
-def net_spec(net: dict, d_in: int, width: int):
-    """The ``models.MLPSpec`` of the config's ``ntk.net`` section at ``width``."""
-    from ..models import MLPSpec
-
-    first = net["w_std"] * (math.sqrt(d_in) if net["input_scaling"] == "seed" else 1.0)
-    return MLPSpec(depth=net["depth"], width=int(width), d_in=int(d_in), d_out=1,
-                   activation=net["activation"], w_std=net["w_std"], b_std=net["b_std"],
-                   w_std_first=first)
 
 
 def part_names(depth: int) -> list[str]:
@@ -129,27 +109,6 @@ def relative_errors(emp: np.ndarray, ana: np.ndarray) -> np.ndarray:
     return np.stack([fro, spec_diff / spec_ref[None]], axis=-1)
 
 
-def fit_exponent(widths, errors, ci: float = 0.95) -> dict:
-    """Log-log slope of ``errors`` (n_widths, S) vs ``widths``: per-seed least-squares slopes,
-    their mean, standard error and t-interval at level ``ci`` over the S seeds."""
-    from scipy import stats
-
-    lw = np.log(np.asarray(widths, dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        le = np.log(np.asarray(errors, dtype=float))
-    if le.ndim != 2 or le.shape[0] != lw.size:
-        raise ValueError(f"errors must be (n_widths={lw.size}, n_seeds), got {np.shape(errors)}")
-    if not np.all(np.isfinite(le)):
-        raise ValueError("errors must be positive and finite to fit a log-log slope")
-    slopes = np.polyfit(lw, le, 1)[0]  # (S,)
-    s = slopes.size
-    mean = float(slopes.mean())
-    se = float(slopes.std(ddof=1) / math.sqrt(s)) if s > 1 else math.nan
-    half = float(stats.t.ppf(0.5 + ci / 2, s - 1)) * se if s > 1 else math.nan
-    return {"exponent": mean, "ci_low": mean - half, "ci_high": mean + half, "se": se,
-            "slopes": slopes}
-
-
 # --- rule entry points ------------------------------------------------------------------------
 
 def analytic(data_path: str, section: dict, out: str, log: str | None = None,
@@ -162,7 +121,7 @@ def analytic(data_path: str, section: dict, out: str, log: str | None = None,
     logger = get_logger("ntk.analytic", log)
     data = io.load_npz(data_path, required=("x_train",))
     x = np.asarray(data["x_train"], dtype=np.float64)
-    spec = net_spec(section["net"], x.shape[1], width=1)
+    spec = MLPSpec.from_config(section["net"], 1, x.shape[1])
     t0 = time.perf_counter()
     with x64_context(True):
         ours = {k: np.asarray(v) for k, v in limit_kernels(spec, jnp.asarray(x)).items()}
@@ -194,7 +153,7 @@ def init_width(width: int, data_path: str, analytic_path: str, section: dict, se
     if x.shape != ana["x"].shape or not np.allclose(x, ana["x"]):
         raise io.CorruptFileError(f"{analytic_path}: computed on other inputs than {data_path}; "
                                   "delete it and rerun")
-    spec = net_spec(section["net"], x.shape[1], width)
+    spec = MLPSpec.from_config(section["net"], width, x.shape[1])
     t0 = time.perf_counter()
     with x64_context(x64):
         emp = empirical_parts(spec, x, init_keys(seed, int(width), section["seeds"]), section["block_size"])
@@ -234,7 +193,7 @@ def exponent_table(widths, errors: np.ndarray, names, ci: float):
     rows = []
     for p, name in enumerate(names):
         for k, norm in enumerate(("frobenius", "spectral")):
-            fit = fit_exponent(widths, errors[:, :, p, k], ci)
+            fit = fit_exponent(widths, errors[:, :, p, k].T, ci)
             rows.append({"part": name, "norm": norm, "exponent": fit["exponent"], "ci_low": fit["ci_low"],
                          "ci_high": fit["ci_high"], "se": fit["se"], "n_seeds": errors.shape[1],
                          "n_widths": len(widths), "width_min": int(min(widths)), "width_max": int(max(widths)),
@@ -301,6 +260,5 @@ def summarize(init_paths: list[str], analytic_path: str, section: dict, out_tabl
     ntk_plots.kernel_heatmaps(ana, {small: by_width[small], large: by_width[large]}, names,
                               out_fig_heatmaps, meta)
     for c in cks:
-        logger.info(f"check {c.check}: measured {c.measured:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}] "
-                    f"tolerance {c.tolerance} -> {'PASS' if c.passed else 'FAIL'}")
+        checks.log_check(logger, c)
     return {"table": table, "exponents": exps, "checks": cks}

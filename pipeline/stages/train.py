@@ -47,7 +47,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import io, provenance
-from ..checks import Check, write_checks
+from ..checks import Check, log_check, write_checks
+from ..fits import fit_exponent
+from ..models import MLPSpec
 from ..progress import Progress, get_logger
 
 STAGE = "train"
@@ -67,23 +69,6 @@ def _jax_setup(x64: bool):
     import jax.numpy as jnp
 
     return jax, jnp, (jnp.float64 if x64 else jnp.float32)
-
-
-def arch_spec(arch: dict, width: int, d_in: int):
-    """``MLPSpec`` of one entry of ``train.archs`` (or of ``train.jacot``) at ``width``.
-
-    input_scaling 'seed': first-layer W_std = w_std * sqrt(d_in) (a . x not divided by sqrt(d_in), the
-    seed's net); 'ntk': W_std = w_std in every layer (x / sqrt(d_in), neural-tangents and Jacot et al.).
-    """
-    from ..models import MLPSpec
-
-    w_std = float(arch["w_std"])
-    scaling = arch.get("input_scaling", "seed")
-    if scaling not in ("seed", "ntk"):
-        raise ValueError(f"input_scaling must be 'seed' or 'ntk', got {scaling!r}")
-    return MLPSpec(depth=int(arch["depth"]), width=int(width), d_in=int(d_in), activation=arch["activation"],
-                   w_std=w_std, b_std=None if arch["b_std"] is None else float(arch["b_std"]),
-                   w_std_first=w_std * math.sqrt(d_in) if scaling == "seed" else None)
 
 
 def load_data(path) -> dict:
@@ -129,7 +114,7 @@ def train_width(arch_name: str, width: int, section: dict, seed: int, data_path:
     x = jnp.asarray(data["x_train"], dtype)
     y = jnp.asarray(data["y_train"], dtype)
     xt = jnp.asarray(data["x_test"], dtype)
-    spec = arch_spec(arch, width, x.shape[1])
+    spec = MLPSpec.from_config(arch, width, x.shape[1])
     seeds = np.arange(section["seeds"])
     n_steps = int(section["steps"])
     steps = training.record_steps(n_steps, section["record"]["dense"], section["record"]["log"])
@@ -212,7 +197,7 @@ def jacot_width(width: int, section: dict, seed: int, data_path: str, out: str, 
     data = load_data(data_path)
     x = jnp.asarray(data["x_train"], dtype)
     y = jnp.asarray(data["y_train"], dtype)
-    spec = arch_spec(jac, width, x.shape[1])
+    spec = MLPSpec.from_config(jac, width, x.shape[1])
     eta = training.effective_eta(jac["lr"], x.shape[0], jac["loss"])
     gamma, x0, xs = jacot_grid(jac["n_gamma"])
     x0, xs = jnp.asarray(x0, dtype), jnp.asarray(xs, dtype)
@@ -276,30 +261,6 @@ def table_rows(arch: str, arr: dict) -> list[dict]:
                    diverged_step=int(dstep[s]))
         rows.append(row)
     return rows
-
-
-def fit_exponent(widths, values, ci: float = 0.95) -> dict:
-    """Log-log slope of ``values`` (S, W) against ``widths`` (W,), one slope per seed (row; non-finite
-    or non-positive entries left out, >= 2 widths needed); exponent = mean slope, t-interval over seeds.
-    Returns exponent, ci_low, ci_high, n_seeds, slopes."""
-    from scipy import stats
-
-    lw = np.log(np.asarray(widths, float))
-    slopes = []
-    for row in np.atleast_2d(np.asarray(values, float)):
-        ok = np.isfinite(row) & (row > 0)
-        if ok.sum() >= 2 and np.ptp(lw[ok]) > 0:
-            slopes.append(np.polyfit(lw[ok], np.log(row[ok]), 1)[0])
-    slopes = np.asarray(slopes)
-    if slopes.size == 0:
-        return {"exponent": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n_seeds": 0, "slopes": slopes}
-    mean = float(slopes.mean())
-    if slopes.size < 2:
-        lo = hi = math.nan
-    else:
-        half = stats.t.ppf(0.5 + ci / 2, slopes.size - 1) * slopes.std(ddof=1) / math.sqrt(slopes.size)
-        lo, hi = mean - half, mean + half
-    return {"exponent": mean, "ci_low": lo, "ci_high": hi, "n_seeds": int(slopes.size), "slopes": slopes}
 
 
 def exponents_table(df, ci: float):
@@ -371,8 +332,7 @@ def summarise(train_files: list[str], runs: list[tuple[str, int]], section: dict
     checks = theory_checks(exps, section["check_arch"], ci)
     write_checks(out_checks, checks, meta=meta)
     for c in checks:
-        logger.info(f"check {c.check}: measured {c.measured:.4g} [{c.ci_low:.4g}, {c.ci_high:.4g}] "
-                    f"({c.tolerance}) -> {'pass' if c.passed else 'FAIL'}")
+        log_check(logger, c)
     n_div = int(df["diverged"].sum())
     if n_div:
         logger.warning(f"{n_div} diverged run(s) left out of fits and figures")
@@ -395,7 +355,7 @@ def jacot_figure(files: list[str], section: dict, out: str, log: str | None = No
     jac = section["jacot"]
     runs = [io.load_npz(f, required=("width", "gamma", "theta_0", "theta_T", "diverged")) for f in files]
     gamma, x0, xs = jacot_grid(jac["n_gamma"])
-    spec = arch_spec(jac, 1, 2)
+    spec = MLPSpec.from_config(jac, 1, 2)
     theta_inf = np.asarray(nt_kernels(spec, x0, xs)["ntk"])[0]
     train_plots.jacot_fig1(runs, gamma, theta_inf, jac, out, provenance.metadata(jac, full_config=config))
     for r in runs:

@@ -11,7 +11,7 @@ CONV_RUNS = convergence_runs(config)  # [(arch, width)] from the train section, 
 CONV_ARCHS = list(dict.fromkeys(a for a, _ in CONV_RUNS))
 
 
-TARGETS["convergence"] = []
+final_outputs("convergence")  # empty while the train section lists no runs
 
 
 if CONV_RUNS:  # nothing to analyse while the train section lists no runs
@@ -117,13 +117,4 @@ if CONV_RUNS:  # nothing to analyse while the train section lists no runs
         script:
             "../scripts/convergence_summary.py"
 
-    CHECK_FILES.append(f"{RESULTS}/checks/convergence.csv")
-    TARGETS["convergence"] = [
-        f"{RESULTS}/tables/convergence_rates.csv",
-        f"{RESULTS}/tables/convergence_rates.md",
-        f"{RESULTS}/checks/convergence.csv",
-        f"{RESULTS}/figures/convergence/rate_error.png",
-        f"{RESULTS}/figures/convergence/spectral_bias.png",
-        f"{RESULTS}/figures/convergence/spectrum.png",
-        f"{RESULTS}/figures/convergence/loss_curves.png",
-    ]
+    final_outputs("convergence", rules.convergence_summary)

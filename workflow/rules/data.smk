@@ -78,6 +78,4 @@ rule data_figure:
         "../scripts/data_figure.py"
 
 
-TARGETS["data"] = [f"{RESULTS}/figures/data/datasets.png"] + expand(f"{RESULTS}/data/{{d}}.npz", d=SYNTHETIC) + expand(
-    f"{RESULTS}/data/images_{{s}}.npz", s=IMAGE_SETS
-)
+final_outputs("data", rules.data_figure)  # its inputs: every data set

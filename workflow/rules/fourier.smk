@@ -139,15 +139,4 @@ rule fourier_aggregate:
         "../scripts/fourier_aggregate.py"
 
 
-CHECK_FILES.append(f"{RESULTS}/checks/fourier.csv")
-TARGETS["fourier"] = [
-    f"{RESULTS}/tables/fourier_psnr.csv",
-    f"{RESULTS}/tables/fourier_psnr_images.csv",
-    f"{RESULTS}/tables/fourier_sweep.csv",
-    f"{RESULTS}/figures/fourier/reconstructions.png",
-    f"{RESULTS}/figures/fourier/scale_sweep.png",
-    f"{RESULTS}/figures/fourier/training_curves.png",
-    f"{RESULTS}/figures/fourier/ntk_mappings.png",
-    f"{RESULTS}/figures/fourier/power_law_regression.png",
-    f"{RESULTS}/checks/fourier.csv",
-]
+final_outputs("fourier", rules.fourier_ntk, rules.fourier_aggregate)

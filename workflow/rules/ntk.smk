@@ -89,11 +89,4 @@ rule ntk_summary:
         "../scripts/ntk_summary.py"
 
 
-CHECK_FILES.append(f"{RESULTS}/checks/ntk.csv")
-TARGETS["ntk"] = [
-    f"{RESULTS}/tables/ntk_error.csv",
-    f"{RESULTS}/tables/ntk_error_exponent.csv",
-    f"{RESULTS}/checks/ntk.csv",
-    f"{RESULTS}/figures/ntk/error_vs_width.png",
-    f"{RESULTS}/figures/ntk/kernel_heatmaps.png",
-]
+final_outputs("ntk", rules.ntk_summary)

@@ -120,11 +120,4 @@ rule report_tables:
         "../scripts/report_tables.py"
 
 
-TARGETS["report"] = [
-    f"{RESULTS}/tables/theory_checks.csv",
-    f"{RESULTS}/tables/theory_checks.md",
-    f"{RESULTS}/tables/provenance.csv",
-    f"{RESULTS}/tables/wall_times.csv",
-    f"{RESULTS}/report/theory_checks.html",
-    f"{RESULTS}/report/provenance.html",
-]
+final_outputs("report", rules.report_tables)

@@ -90,17 +90,7 @@ rule train_summary:
         "../scripts/train_summary.py"
 
 
-CHECK_FILES.append(f"{RESULTS}/checks/train.csv")
-TARGETS["train"] = [
-    f"{RESULTS}/tables/lazy_training.csv",
-    f"{RESULTS}/tables/lazy_training.md",
-    f"{RESULTS}/tables/lazy_training_exponents.csv",
-    f"{RESULTS}/checks/train.csv",
-    f"{RESULTS}/figures/train/train_lazy_vs_width.png",
-    f"{RESULTS}/figures/train/train_weights_heatmap.png",
-    f"{RESULTS}/figures/train/train_loss_curves.png",
-    f"{RESULTS}/figures/train/train_linearized_outputs.png",
-]
+final_outputs("train", rules.train_summary)
 
 
 if JACOT_WIDTHS:
@@ -155,4 +145,4 @@ if JACOT_WIDTHS:
         script:
             "../scripts/train_jacot_figure.py"
 
-    TARGETS["train"].append(f"{RESULTS}/figures/train/train_jacot_fig1.png")
+    final_outputs("train", rules.train_jacot_figure)

@@ -1,0 +1,20 @@
+# Shared by every rule file: the final-output registry (snakemake-workflows' get_final_output()).
+#
+# A rule file ends with   final_outputs("<stage>", rules.<rule>, ...)   naming the rules whose
+# outputs are the stage's final products: every output of those rules becomes a target of rule all
+# (and an input of the report), and the output named `checks` joins CHECK_FILES (merged by the
+# report into the verdict table). No path is typed twice.
+
+TARGETS = {}  # stage -> final outputs of that stage
+CHECK_FILES = []  # results/checks/<stage>.csv of every stage
+
+
+def final_outputs(stage, *rule_objs):
+    """Register the outputs of ``rule_objs`` (rules without wildcards) as ``stage``'s final outputs."""
+    paths = TARGETS.setdefault(stage, [])
+    for r in rule_objs:
+        paths.extend(str(p) for p in r.output)
+        checks = getattr(r.output, "checks", None)
+        if checks is not None:
+            CHECK_FILES.append(str(checks))
+    return paths
