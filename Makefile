@@ -1,7 +1,7 @@
 # ntk-pipeline. Two commands do everything on a fresh machine (Python 3.11 and PyPI reachable):
 #   make run    set up .venv if needed, run the whole pipeline on config/config.yaml, build the report
 #   make test   set up .venv if needed, run the tests
-# Other targets: make install | report | lock | clean | bench
+# Other targets: make install | report | test-fast | lint | format | lock | clean | bench
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -13,7 +13,7 @@ SNAKE  := $(BIN)/snakemake --snakefile workflow/Snakefile --configfile $(CONFIG)
 export PATH := $(BIN):$(PATH)
 export XLA_PYTHON_CLIENT_PREALLOCATE := false
 
-.PHONY: install run report test lock clean bench
+.PHONY: install run report test test-fast lint format lock clean bench
 
 install: $(STAMP)
 
@@ -43,7 +43,23 @@ report: $(STAMP)
 	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=15
+
+# Unit tests only (no Snakemake run): the edit-test loop, <= 3 minutes on 2 cores.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -ra -m "not slow and not slurm and not browser and not reliability"
+
+# ruff (lint + format check) for Python, snakefmt for the Snakefile and rule files; `make format` fixes.
+SMK := workflow/Snakefile workflow/rules
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check $(SMK)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt $(SMK)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ntk_speed.py

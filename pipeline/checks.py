@@ -85,9 +85,38 @@ def enforce_strict(df, strict: bool) -> None:
     fail a run); otherwise do nothing."""
     if not strict:
         return
-    verdict = df["verdict"] if "verdict" in df else df["passed"].map(lambda p: "pass" if p else "fail")
-    failed = df[verdict == "fail"]
+    failed = df[[v == "fail" for v in verdicts(df)]]
     if len(failed):
         lines = [f"{r.check} ({r.stage}): measured {r.measured:.4g}, tolerance {r.tolerance}"
                  for r in failed.itertuples()]
         raise TheoryCheckFailed("strict: true and theory checks failed:\n  " + "\n  ".join(lines))
+
+
+def verdicts(df) -> list[str]:
+    """The verdict of every row (from ``passed`` for tables written before the verdict column)."""
+    if "verdict" in df:
+        return [str(v) for v in df["verdict"]]
+    return ["pass" if bool(p) else "fail" for p in df["passed"]]
+
+
+def summary(df) -> dict:
+    """Counts of the verdict table: checks, passed, failed, inconclusive, and the ids of the latter two."""
+    v = verdicts(df)
+    ids = list(df["check"])
+    failed = [c for c, x in zip(ids, v) if x == "fail"]
+    unresolved = [c for c, x in zip(ids, v) if x == "inconclusive"]
+    return {"checks": len(v), "passed": v.count("pass"), "failed": len(failed), "inconclusive": len(unresolved),
+            "failed_checks": failed, "inconclusive_checks": unresolved}
+
+
+def summary_line(df) -> str:
+    """'N theory checks: a passed, b failed, c inconclusive (failed ids; inconclusive: ids).'"""
+    s = summary(df)
+    if not s["checks"]:
+        return "No theory checks recorded (no stage wrote results/checks/<stage>.csv)."
+    line = f"{s['checks']} theory checks: {s['passed']} passed, {s['failed']} failed"
+    if s["inconclusive"]:
+        line += f", {s['inconclusive']} inconclusive"
+    named = [", ".join(s["failed_checks"])] if s["failed"] else []
+    named += [f"inconclusive: {', '.join(s['inconclusive_checks'])}"] if s["inconclusive"] else []
+    return line + (f" ({'; '.join(named)})." if named else ".")

@@ -28,7 +28,8 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-MAPPINGS = ("none", "basic", "positional", "gaussian")
+MAPPINGS = ("none", "basic", "positional", "gaussian")  # in the order Tancik et al. rank them
+LABELS = {"none": "no mapping", "basic": "basic", "positional": "positional enc.", "gaussian": "Gaussian"}
 
 
 def positional_frequencies(d: int, n_freq: int, scale: float) -> np.ndarray:

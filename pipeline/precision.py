@@ -26,3 +26,20 @@ def x64_context(enabled: bool = True):
 
 def float_dtype(x64: bool):
     return np.float64 if x64 else np.float32
+
+
+def scoped_x64(fn):
+    """Decorator: run ``fn`` inside ``x64_context(x64)`` where ``x64`` is its argument of that name."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with x64_context(bool(bound.arguments["x64"])):
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -75,3 +75,9 @@ def metadata(config: dict | None = None, **extra) -> dict:
         meta["config"] = config
     meta.update(extra)
     return meta
+
+
+def device_text(dev) -> str:
+    if not isinstance(dev, dict):
+        return str(dev) if dev else ""
+    return str(dev.get("device") or "")

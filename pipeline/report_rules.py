@@ -3,6 +3,8 @@ benchmark files), read from the Snakemake ``workflow`` object. Imported only by 
 
 from __future__ import annotations
 
+import re
+
 from .stages import STAGE_NAMES, STAGE_TITLES
 
 STAGE_ORDER = tuple(s for s in STAGE_NAMES if s != "report")  # verdict-table order
@@ -49,3 +51,13 @@ def table_label(placement: dict, name: str) -> dict:
 def benchmark_patterns(workflow) -> dict[str, str]:
     """Rule name -> its benchmark file pattern."""
     return {r.name: str(r.benchmark) for r in workflow.rules if r.benchmark is not None}
+
+
+def pattern_regex(pattern: str) -> re.Pattern:
+    """A Snakemake file pattern ('a/{w}.tsv', '{w,[0-9]+}') -> a regex matching its files."""
+    out, pos = "", 0
+    for m in re.finditer(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\s*,\s*((?:[^{}]|\{[^{}]*\})+))?\}", pattern):
+        out += re.escape(pattern[pos:m.start()])
+        out += f"({m.group(2)})" if m.group(2) else "(.+)"
+        pos = m.end()
+    return re.compile(out + re.escape(pattern[pos:]) + r"\Z")

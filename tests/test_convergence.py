@@ -94,7 +94,7 @@ def stage_run(tmp_path_factory):
     figs = {k: str(tmp / "figures" / "convergence" / f"{k}.png")
             for k in ("rate_error", "spectral_bias", "spectrum", "loss_curves")}
     table, checks = tmp / "tables" / "convergence_rates.csv", tmp / "checks" / "convergence.csv"
-    df = conv.summarise(csvs, npzs, kinfs, runs, list(archs), str(table), str(checks), figs, SECTION)
+    df = conv.summarize(csvs, npzs, kinfs, runs, list(archs), str(table), str(checks), figs, SECTION)
     return {"df": df, "table": table, "checks": checks, "figs": figs, "tmp": tmp}
 
 

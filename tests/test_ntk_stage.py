@@ -9,15 +9,12 @@ from pipeline.fits import fit_exponent
 import pandas as pd
 import pytest
 
-from conftest import TINY, load_yaml, run_snakemake
+from conftest import TINY, load_yaml
 from pipeline import datasets, models
 from pipeline.config import ConfigError, validate_config
 from pipeline.ntk_analytic import limit_kernels
 from pipeline.stages import ntk as stage
 
-NTK_TARGETS = ["results/tables/ntk_error.csv", "results/tables/ntk_error_exponent.csv",
-               "results/checks/ntk.csv", "results/figures/ntk/error_vs_width.png",
-               "results/figures/ntk/kernel_heatmaps.png"]
 SEED_NET = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "seed"}
 
 
@@ -89,10 +86,9 @@ def test_config_errors_name_the_key():
 
 
 @pytest.mark.slow
-def test_tiny_snakemake_run(tmp_path):
+def test_tiny_snakemake_run(tiny_run):
     cfg = load_yaml(TINY)
-    run_snakemake(tmp_path, TINY, *NTK_TARGETS)
-    res = tmp_path / "results"
+    res = tiny_run / "results"
     sec = cfg["ntk"]
     table = pd.read_csv(res / "tables" / "ntk_error.csv")
     assert len(table) == len(sec["widths"]) * sec["seeds"] * 3

@@ -26,7 +26,9 @@ from conftest import ROOT, TINY, load_yaml, write_config
 from pipeline import checks as checks_mod
 from pipeline import io, provenance
 from pipeline.config import ConfigError, validate_config
+from pipeline import report_rules
 from pipeline.stages import report as rep
+from pipeline.stages import report_render as render
 
 
 def _checks(tmp_path, name, rows):
@@ -60,8 +62,8 @@ def test_collect_checks_orders_stages_and_keeps_failures(tmp_path):
     failed = df[~df["passed"]]
     assert list(failed["check"]) == ["t_lazy_fail"]
     assert failed["ci_low"].item() == -0.35 and math.isnan(df.loc[0, "ci_low"])
-    assert rep.summary_line(df) == "5 theory checks: 4 passed, 1 failed (t_lazy_fail)."
-    md = rep.checks_markdown(df)
+    assert checks_mod.summary_line(df) == "5 theory checks: 4 passed, 1 failed (t_lazy_fail)."
+    md = render.checks_markdown(df)
     assert "| FAIL " in md and md.count("| pass ") == 4
     assert "- `t_ntk_exponent` (ntk): 8 seeds, |CI| = 0.04" in md  # details as a list, verbatim
     assert r"| \|e + 0.5\| <= 0.05 " in md  # a | inside a table cell is escaped
@@ -73,7 +75,7 @@ def test_collect_checks_orders_stages_and_keeps_failures(tmp_path):
 def test_empty_and_bad_checks_files(tmp_path):
     empty = rep.collect_checks([])
     assert list(empty.columns) == list(checks_mod.COLUMNS) and len(empty) == 0
-    assert "No theory checks" in rep.checks_markdown(empty)
+    assert "No theory checks" in render.checks_markdown(empty)
     bad = tmp_path / "bad.csv"
     bad.write_text("check,stage,measured\nx,ntk,1\n")
     with pytest.raises(io.CorruptFileError, match="bad.csv: missing columns"):
@@ -89,10 +91,10 @@ def test_empty_and_bad_checks_files(tmp_path):
 
 def test_checks_html_rows_verdicts_and_figure_links(tmp_path):
     df = rep.collect_checks([_checks(tmp_path, "late", ROWS_LATE), _checks(tmp_path, "early", ROWS_EARLY)])
-    links = rep.figure_links(df["figure"].unique(), "res",
+    links = render.figure_links(df["figure"].unique(), "res",
                              ["res/figures/ntk/error_vs_{what}.png", "res/figures/other/{x}.png"])
     assert links == {"ntk/error_vs_width.png": "res/figures/ntk/error_vs_width.png"}
-    page = rep.checks_html(df, links=links, compact=True)
+    page = render.checks_html(df, links=links, compact=True)
     for check in df["check"]:
         assert f'id="check-{check}"' in page
     assert re.search(r'id="check-t_lazy_fail">.*FAIL', page)
@@ -103,7 +105,7 @@ def test_checks_html_rows_verdicts_and_figure_links(tmp_path):
 
 
 def test_pattern_regex_and_wall_times(tmp_path, monkeypatch):
-    rx = rep._pattern_regex("res/benchmarks/train/{arch}/w{width,[0-9]+}.tsv")
+    rx = report_rules.pattern_regex("res/benchmarks/train/{arch}/w{width,[0-9]+}.tsv")
     assert rx.match("res/benchmarks/train/mlp/w64.tsv") and not rx.match("res/benchmarks/train/mlp/wx.tsv")
     bench = tmp_path / "res" / "benchmarks"
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"

@@ -58,14 +58,6 @@ def local_slurm():
                 subprocess.run(["bash", str(STOP), "--purge"], capture_output=True, timeout=300)
 
 
-def profile_settings() -> dict:
-    """The SLURM profile as snakemake reads it (YTE template rendered with the environment)."""
-    from snakemake.profiles import ProfileConfigFileParser
-
-    with open(PROFILE / "config.yaml") as fh:
-        return ProfileConfigFileParser().parse(fh)
-
-
 def planned(dry_run_output: str) -> list[tuple[str, bool, bool]]:
     """(rule, local?, gpu?) of every job in snakemake's dry-run listing."""
     jobs = []
@@ -87,7 +79,6 @@ def test_tiny_config_on_slurm_equals_local_run(tmp_path, tiny_run, local_slurm):
         proc = run_snakemake(tmp_path, TINY, "--workflow-profile", str(PROFILE),
                              "--slurm-init-seconds-before-status-checks", "2", "--jobs", "4",
                              timeout=1800)
-        profile_gpu_rules = {r.split(":")[0] for r in profile_settings().get("set-resources", [])}
     finally:
         for key in site:
             os.environ.pop(key, None)
@@ -101,7 +92,7 @@ def test_tiny_config_on_slurm_equals_local_run(tmp_path, tiny_run, local_slurm):
     # every non-local job was an sbatch job, SLURM saw each complete, GPU rules asked for a GPU
     submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", out)
     assert len(submitted) == len(remote), f"{len(submitted)} SLURM jobs for {remote}:\n{out[-3000:]}"
-    assert gpu_rules <= profile_gpu_rules, f"GPU rules missing from the profile's gpu_rules list: {gpu_rules - profile_gpu_rules}"
+    assert gpu_rules, "no GPU rule in the DAG: the GPU partition routing is untested"
     fields = "JobID:|,State:|,tres-per-job:|,Partition:|,Comment:|"
     rows = subprocess.run(["squeue", "-h", "--states=all", "-O", fields], capture_output=True, text=True,
                           timeout=60).stdout.splitlines()

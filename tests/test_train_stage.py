@@ -132,7 +132,7 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     assert not ok["diverged"].any() and np.isfinite(ok["loss"]).all()
     figs = {k: str(tmp / "mark" / f"{k}.png") for k in ("lazy_vs_width", "weights_heatmap", "loss_curves",
                                                          "linearized_outputs")}
-    df, exps, checks = stage.summarise(files, runs, section, str(tmp / "mark" / "t.csv"),
+    df, exps, checks = stage.summarize(files, runs, section, str(tmp / "mark" / "t.csv"),
                                        str(tmp / "mark" / "e.csv"), str(tmp / "mark" / "c.csv"), figs)
     assert df.loc[df["width"] == 256, "diverged"].all() and df.loc[df["width"] == 256, "w_rel_T"].isna().all()
     row = exps[(exps["arch"] == "seed_net") & (exps["quantity"] == "w_rel_T")].iloc[0]
@@ -197,3 +197,22 @@ def test_jacot_kernel_concentrates_on_the_analytic_limit():
         spread.append(theta.std(0).mean())
     assert np.abs(theta.mean(0) - limit).max() < 0.1 * limit.max()
     assert spread[1] < 0.5 * spread[0]
+
+
+def test_sharp_lazy_checks_three_valued():
+    """Each lazy-training check at its sharp prediction: pass inside, fail outside, inconclusive across."""
+    import pandas as pd
+
+    def exps(k_lo, k_hi):
+        rows = [("w_rel_T", -0.5, -0.52, -0.48), ("k_drift_fro_T", (k_lo + k_hi) / 2, k_lo, k_hi),
+                ("lin_gap_T", -0.5, -0.55, -0.45)]
+        return pd.DataFrame([{"arch": "a", "quantity": q, "exponent": e, "ci_low": lo, "ci_high": hi,
+                              "n_seeds": 4, "widths": "16 64"} for q, e, lo, hi in rows])
+
+    verdicts = lambda df: {c.check: c.verdict for c in stage.theory_checks(df, "a", 0.95)}
+    assert verdicts(exps(-1.05, -0.95)) == {"lazy_weight_exponent": "pass", "lazy_kernel_exponent": "pass",
+                                           "linearization_gap_exponent": "pass"}
+    # the old bound (<= -0.4) would pass -0.6; the sharp prediction -1 +- 0.15 must fail it
+    assert verdicts(exps(-0.62, -0.58))["lazy_kernel_exponent"] == "fail"
+    assert verdicts(exps(-1.3, -0.9))["lazy_kernel_exponent"] == "inconclusive"
+    assert "Dyer" in stage.theory_checks(exps(-1.05, -0.95), "a", 0.95)[1].detail

@@ -32,9 +32,8 @@ def test_bad_config_fails_before_any_job(tmp_path):
 
 
 @pytest.mark.slow
-def test_tiny_end_to_end(tmp_path):
-    run_snakemake(tmp_path, TINY)
-    res = tmp_path / "results"
+def test_tiny_end_to_end(tiny_run):
+    res = tiny_run / "results"
     circle = np.load(res / "data" / "circle.npz")
     assert circle["x_train"].shape == (16, 2)
     meta = json.loads((res / "data" / "circle.npz.json").read_text())
@@ -44,3 +43,17 @@ def test_tiny_end_to_end(tmp_path):
     assert (res / "benchmarks" / "data" / "circle.tsv").exists()
     # nothing temporary left behind
     assert not list(res.rglob("*.tmp*"))
+
+
+def test_gpu_rules_routed_to_the_gpu_partition(tmp_path, monkeypatch):
+    """Every rule declaring gpu=1 (and only those) gets slurm_partition from NTK_SLURM_GPU_PARTITION."""
+    import re
+
+    monkeypatch.setenv("NTK_SLURM_GPU_PARTITION", "gpuq")
+    out = run_snakemake(tmp_path, TINY, "-n").stdout
+    jobs = re.split(r"\n(?=(?:local)?rule \w+:)", out)
+    routed = {re.match(r"(?:local)?rule (\w+):", j).group(1): "slurm_partition=gpuq" in j
+              for j in jobs if re.match(r"(?:local)?rule \w+:", j)}
+    gpu = {re.match(r"(?:local)?rule (\w+):", j).group(1) for j in jobs
+           if re.match(r"(?:local)?rule \w+:", j) and re.search(r"resources:.*\bgpu=1", j)}
+    assert gpu and {r for r, ok in routed.items() if ok} == gpu, (gpu, routed)

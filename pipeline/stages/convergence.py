@@ -11,7 +11,7 @@ Jobs:
 - ``fit_width`` (rule convergence_fit, per arch x width): per seed, eigenspaces of K0 (that very
   initialisation) and of K_inf, residual projections, log-linear rate fits, linear-theory
   predictions, per-harmonic residuals and predicted loss curves.
-- ``summarise`` (rule convergence_summary): the tidy rate table, theory checks and figures.
+- ``summarize`` (rule convergence_summary): the tidy rate table, theory checks and figures.
 
 Rate table results/tables/convergence_rates.csv, one row per (arch, width, seed, kernel, space):
   arch, width, seed; kernel: K0 (eigenspaces of the empirical NTK at init of that run) or Kinf
@@ -343,7 +343,7 @@ def loss_curve_agreement(width_npz: dict, arch: str, section: dict, name: str, f
                         f"per seed: {', '.join(f'{e:.3g}' for e in err)}")
 
 
-def summarise(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], runs: list[tuple[str, int]],
+def summarize(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], runs: list[tuple[str, int]],
               archs: list[str], out_table: str, out_checks: str, figures: dict[str, str], section: dict,
               log: str | None = None) -> "pd.DataFrame":  # noqa: F821
     """Concatenate the per-width fits into the rate table, write the theory checks and the figures.
@@ -389,3 +389,24 @@ def summarise(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], r
     plots.loss_curves(curves, archs, runs, figures["loss_curves"], meta)
     logger.info(f"summary: {len(df)} rows, {len(checks)} checks, {time.perf_counter() - t0:.1f} s")
     return df
+
+
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
+
+
+def rule_kinf(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``convergence_kinf`` -> ``analytic_kernel``."""
+    analytic_kernel(input.train, output.npz, log, params.section, wildcards.arch)
+
+
+def rule_fit(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``convergence_fit`` -> ``fit_width``."""
+    fit_width(input.train, input.kinf, output.npz, output.csv, params.section, wildcards.arch, log)
+
+
+def rule_summary(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``convergence_summary`` -> ``summarize``."""
+    summarize(list(input.csvs), list(input.npzs), list(input.kinfs), params.runs, params.archs, output.table,
+              output.checks, {"rate_error": output.fig_rate_error, "spectral_bias": output.fig_spectral_bias,
+                              "spectrum": output.fig_spectrum, "loss_curves": output.fig_loss_curves},
+              params.section, log)

@@ -55,3 +55,16 @@ def make_images(name: str, section: dict, seed: int, out: str, log: str | None =
                                                       full_config=config))
     logger.info(f"wrote {out}: {len(names)} images at {r}x{r} px: {names}")
     return arrays
+
+
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
+
+
+def rule_synthetic(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``data_synthetic`` -> ``make_synthetic``."""
+    make_synthetic(wildcards.dataset, params.section, params.seed, output.npz, log, config)
+
+
+def rule_images(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``data_images`` -> ``make_images``."""
+    make_images(wildcards.imageset, params.section, params.seed, output.npz, log, config)

@@ -87,3 +87,13 @@ def overview(synthetic: dict[str, str], images: dict[str, str], out: str, log: s
     meta = provenance.metadata(section, stage="data", full_config=config)
     io.save_figure(fig, out, meta=meta)  # closes the figure
     logger.info(f"wrote {out}: {sorted(sets)} + image sets {img_rows}")
+
+
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
+
+
+def rule_figure(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``data_figure`` -> ``overview``."""
+    overview({p.rsplit("/", 1)[-1][: -len(".npz")]: p for p in input.synthetic},  # data/<name>.npz
+             {p.rsplit("/", 1)[-1][len("images_"): -len(".npz")]: p for p in input.images},  # images_<set>
+             output.fig, log, section=params.section, config=config)

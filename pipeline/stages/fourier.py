@@ -11,7 +11,7 @@ Jobs (rules in workflow/rules/fourier.smk):
 - ``ntk_mappings``: analytic NTK of an MLP on mapped 1D inputs -> results/fourier/ntk_mappings.npz
   and the figures ntk_mappings.png (profiles k(x0 + Delta, x0), spectra, 90%-bandwidth vs sigma) and
   power_law_regression.png (1D demo: mean of trained networks vs kernel regression).
-- ``aggregate``: tables, figures and theory checks.
+- ``summarize`` (rule fourier_summary): tables, figures and theory checks.
 
 Tables:
 
@@ -39,9 +39,13 @@ import numpy as np
 
 from .. import checks as chk
 from .. import io, provenance
+from ..fits import mean_ci
+from ..fourier_features import MAPPINGS
+from ..precision import x64_context
 from ..progress import Progress, get_logger
+from . import fourier_plots
 
-ORDER = ("none", "basic", "positional", "gaussian")
+ORDER = MAPPINGS  # the order of the predicted PSNR ranking
 # Tancik et al. 2020, Table 1 (PSNR dB, mean, std over images): THEIR data (DIV2K subset / their text set), 512 px.
 THEIRS = {
     "natural": {"none": (19.32, 2.48), "basic": (21.72, 2.72), "positional": (24.95, 3.72), "gaussian": (25.57, 4.19)},
@@ -49,7 +53,6 @@ THEIRS = {
 }
 THEIRS_DATA = {"natural": "Tancik et al. 2020 Table 1: DIV2K subset, 512 px (their data)",
                "text": "Tancik et al. 2020 Table 1: their text images, 512 px (their data)"}
-LABELS = {"none": "no mapping", "basic": "basic", "positional": "positional enc.", "gaussian": "Gaussian"}
 DATA_ARRAYS = ("images", "names", "x_train", "y_train", "x_test", "y_test")
 RUN_ARRAYS = ("names", "steps", "psnr_train", "psnr_test", "final_train", "final_test", "recon")
 
@@ -112,10 +115,16 @@ def _power_target(x: np.ndarray, n_harm: int, seed: int) -> np.ndarray:
 
 def ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str,
                  log: str | None = None, config: dict | None = None) -> dict:
-    """Analytic NTK of the mapped 1D inputs: profiles, spectra, bandwidth vs sigma, power-law demo."""
-    import jax
+    """Analytic NTK of the mapped 1D inputs: profiles, spectra, bandwidth vs sigma, power-law demo.
 
-    jax.config.update("jax_enable_x64", True)  # kernel solves with tiny eigenvalues need float64
+    Runs in float64 (scoped): kernel solves with tiny eigenvalues need it.
+    """
+    with x64_context(True):
+        return _ntk_mappings(section, seed, out, fig_kernels, fig_demo, log, config)
+
+
+def _ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str,
+                  log: str | None, config: dict | None) -> dict:
     from .. import fourier_features as ff
     from .. import fourier_kernels as fk
 
@@ -181,8 +190,8 @@ def ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo:
                    "demo_kernel_inf": np.stack(demo_kinf), "demo_eigs": np.stack(demo_lam)})
     meta = provenance.metadata(section, stage="fourier", seed=seed, full_config=config)
     io.save_npz(out, arrays, meta=meta)
-    _plot_kernels(arrays, kc, fig_kernels, meta)
-    _plot_demo(arrays, dm, fig_demo, meta)
+    fourier_plots.ntk_mappings(arrays, kc, fig_kernels, meta)
+    fourier_plots.power_law_regression(arrays, dm, fig_demo, meta)
     logger.info(f"wrote {out}, {fig_kernels}, {fig_demo}")
     return arrays
 
@@ -232,38 +241,39 @@ def _psnr_markdown(df) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ordering_check(img_df) -> chk.Check:
-    """Test PSNR gaussian > positional > basic > none per image set: smallest adjacent gap of the means."""
-    from scipy import stats
+def ordering_check(img_df, ci: float = 0.95) -> chk.Check:
+    """Test PSNR gaussian > positional > basic > none on every image set, three-valued.
 
-    gaps, details, n_ok, n_pairs, worst = [], [], 0, 0, None
+    Each adjacent pair (lo, hi) of each set is *ordered* when the paired ``ci`` t-interval over images
+    of psnr_test(hi) - psnr_test(lo) lies above 0, *reversed* when it lies below 0, else *unresolved*
+    (one image: no interval, unresolved). Verdict: pass if every pair is ordered, fail if any is
+    reversed, inconclusive otherwise. measured / CI: the pair with the smallest mean gap.
+    """
+    details, status, worst = [], {"ordered": 0, "reversed": 0, "unresolved": 0}, None
     for s, g in img_df.groupby("imageset", sort=True):
         present = [m for m in ORDER if m in set(g["mapping"])]
         piv = g.pivot(index="image", columns="mapping", values="psnr_test")
         for lo, hi in zip(present[:-1], present[1:]):
-            diff = (piv[hi] - piv[lo]).to_numpy()
-            gap = float(diff.mean())
-            n_pairs += 1
-            n_ok += gap > 0
-            details.append(f"{s}: {hi} - {lo} = {gap:+.2f} dB")
-            if worst is None or gap < worst[0]:
-                if len(diff) > 1:
-                    h = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
-                else:
-                    h = math.nan
-                worst = (gap, gap - h, gap + h)
-            gaps.append(gap)
+            r = mean_ci((piv[hi] - piv[lo]).to_numpy(), ci)
+            state = ("ordered" if r["ci_low"] > 0 else "reversed" if r["ci_high"] < 0 else "unresolved")
+            status[state] += 1
+            details.append(f"{s}: {hi} - {lo} = {r['mean']:+.2f} dB [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] "
+                           f"{state}")
+            if worst is None or r["mean"] < worst["mean"]:
+                worst = r
+    pred = "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. Table 1)"
+    fig = "fourier/reconstructions.png"
     if worst is None:
-        return chk.Check("fourier_ordering", "fourier", "test PSNR: gaussian > positional > basic > none",
-                         math.nan, "needs >= 2 mappings", False, figure="fourier/reconstructions.png",
-                         detail="fewer than two mappings configured")
+        return chk.Check("fourier_ordering", "fourier", pred, math.nan, "needs >= 2 mappings",
+                         verdict="inconclusive", figure=fig, detail="fewer than two mappings configured")
+    verdict = "fail" if status["reversed"] else "pass" if not status["unresolved"] else "inconclusive"
     return chk.Check(
-        "fourier_ordering", "fourier",
-        "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. Table 1)",
-        worst[0], "smallest adjacent gap of mean test PSNR > 0 dB (every adjacent pair ordered)", worst[0] > 0,
-        ci_low=worst[1], ci_high=worst[2], figure="fourier/reconstructions.png",
-        detail=f"measured = smallest adjacent gap (dB), CI = 95% t-interval of the per-image paired gap of that "
-               f"pair; {n_ok}/{n_pairs} adjacent pairs ordered; " + "; ".join(details))
+        "fourier_ordering", "fourier", pred, worst["mean"],
+        f"every adjacent pair ordered: paired {int(ci * 100)}% CI of the gap over images above 0 dB",
+        verdict=verdict, ci_low=worst["ci_low"], ci_high=worst["ci_high"], figure=fig,
+        detail=f"measured = smallest adjacent mean gap (dB), CI = {int(ci * 100)}% t-interval of that pair's "
+               f"per-image gaps; {status['ordered']} ordered, {status['reversed']} reversed, "
+               f"{status['unresolved']} unresolved of {sum(status.values())} adjacent pairs; " + "; ".join(details))
 
 
 def bandwidth_check(ntk: dict) -> chk.Check:
@@ -292,13 +302,13 @@ def stationarity_check(ntk: dict) -> chk.Check:
                + f"; none (raw x, expected non-stationary) {float(ntk['stationarity_none']):.2f}")
 
 
-def aggregate(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_paths: dict, out: dict,
+def summarize(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_paths: dict, out: dict,
               section: dict, log: str | None = None, config: dict | None = None) -> None:
     """Tables, figures and checks of the stage. ``out`` keys: table, table_images, table_sweep,
     fig_recon, fig_sweep, fig_curves, checks. ``data_paths``: {imageset: images npz}."""
     import pandas as pd
 
-    logger = get_logger("fourier.aggregate", log)
+    logger = get_logger("fourier.summary", log)
     runs = _load_runs(run_paths)
     summary, per_image = psnr_tables(runs)
     meta = provenance.metadata(section, stage="fourier", full_config=config)
@@ -315,9 +325,9 @@ def aggregate(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_
     sweep = pd.DataFrame(sweep_rows, columns=["imageset", "sigma", "image", "psnr_train", "psnr_test"])
     io.save_table(out["table_sweep"], sweep.sort_values(["imageset", "sigma", "image"]), meta=meta, markdown=True)
     images = {s: io.load_npz(p, required=("images",))["images"] for s, p in data_paths.items()}
-    _plot_recon(runs, images, section["figure_images"], out["fig_recon"], meta)
-    _plot_sweep(sweep, section, out["fig_sweep"], meta)
-    _plot_curves(runs, out["fig_curves"], meta)
+    fourier_plots.reconstructions(runs, images, section["figure_images"], out["fig_recon"], meta)
+    fourier_plots.scale_sweep(sweep, section, out["fig_sweep"], meta)
+    fourier_plots.training_curves(runs, out["fig_curves"], meta)
     ntk = io.load_npz(ntk_path, required=("bw_sigmas", "bw_f90"))
     checks = [ordering_check(per_image), bandwidth_check(ntk), stationarity_check(ntk)]
     chk.write_checks(out["checks"], checks, meta=meta)
@@ -327,157 +337,30 @@ def aggregate(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_
 
 
 # ----------------------------------------------------------------------------- figures
-def _plot_recon(runs, images, n_show, path, meta):
-    from .. import plotting
-
-    sets = sorted({s for s, _ in runs})
-    maps = [m for m in ORDER if any((s, m) in runs for s in sets)]
-    rows = [(s, i) for s in sets for i in range(min(n_show, len(images[s])))]
-    fig, axes = plotting.figure(len(rows), len(maps) + 1, width=2.4, height=2.6, layout="constrained")
-    for r, (s, i) in enumerate(rows):
-        any_run = next(runs[(s, m)][0] for m in maps if (s, m) in runs)
-        axes[r, 0].imshow(images[s][i])
-        axes[r, 0].set_title(f"{s}: {any_run['names'][i]}\nground truth")
-        for c, m in enumerate(maps, start=1):
-            ax = axes[r, c]
-            if (s, m) in runs:
-                arr = runs[(s, m)][0]
-                ax.imshow(arr["recon"][i])
-                ax.set_title(f"{LABELS[m]}\ntest {arr['final_test'][i]:.2f} dB / train {arr['final_train'][i]:.1f}")
-        for ax in axes[r]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-    fig.suptitle("Coordinate MLP reconstructions on the full pixel grid (trained on [::2, ::2]; "
-                 "test PSNR on [1::2, 1::2])")
-    io.save_figure(fig, path, meta)
 
 
-def _plot_sweep(sweep, section, path, meta):
-    from .. import plotting
-
-    sets = sorted(sweep["imageset"].unique()) if len(sweep) else []
-    fig, axes = plotting.figure(1, max(1, len(sets)), width=4.8, height=3.8, layout="constrained")
-    for ax, s in zip(axes[0], sets):
-        g = sweep[sweep["imageset"] == s].groupby("sigma")
-        for col, style, lab in (("psnr_train", "--", "train grid"), ("psnr_test", "-", "test grid")):
-            mu, sd = g[col].mean(), g[col].std(ddof=0)
-            ax.plot(mu.index, mu.values, style, marker="o", label=f"{lab} (mean over images)")
-            ax.fill_between(mu.index, mu - sd, mu + sd, alpha=0.2)
-        best = g["psnr_test"].mean().idxmax()
-        ax.axvline(best, color="0.4", lw=1, ls=":", label=f"best test sigma = {best:g}")
-        ax.axvline(section["sigma"][s], color="C3", lw=1, ls="-.", label=f"configured sigma = {section['sigma'][s]:g}")
-        ax.set_xscale("log")
-        ax.set_xlabel(r"Gaussian scale $\sigma$ (cycles per image side)")
-        ax.set_ylabel("PSNR (dB)")
-        ax.set_title(f"{s} images: small $\\sigma$ underfits, large $\\sigma$ overfits")
-        ax.legend()
-    if not sets:
-        axes[0, 0].text(0.5, 0.5, "no sweep configured", ha="center", va="center")
-    io.save_figure(fig, path, meta)
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
 
 
-def _plot_curves(runs, path, meta):
-    from .. import plotting
-
-    sets = sorted({s for s, _ in runs})
-    fig, axes = plotting.figure(1, len(sets), width=4.8, height=3.8, layout="constrained")
-    for ax, s in zip(axes[0], sets):
-        for c, m in enumerate(ORDER):
-            if (s, m) not in runs:
-                continue
-            arr = runs[(s, m)][0]
-            ax.plot(arr["steps"], arr["psnr_test"].mean(0), "-", color=f"C{c}", label=f"{LABELS[m]} (test)")
-            ax.plot(arr["steps"], arr["psnr_train"].mean(0), "--", color=f"C{c}", lw=1, alpha=0.7)
-        ax.set_xlabel("Adam step")
-        ax.set_ylabel("PSNR (dB), mean over images")
-        ax.set_title(f"{s} images: test (solid), train (dashed)")
-        ax.legend()
-    io.save_figure(fig, path, meta)
+def rule_train(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``fourier_train`` -> ``train_mapping``."""
+    train_mapping(wildcards.imageset, wildcards.mapping, input.data, output.npz, params.section, params.seed,
+                  log, config=config)
 
 
-def _plot_kernels(a, kc, path, meta):
-    from .. import plotting
-
-    fig, axes = plotting.figure(2, 4, width=3.6, height=3.0, layout="constrained")
-    pd_ = a["profile_deltas"]
-    f = a["freqs"]
-    for c, m in enumerate(ORDER):
-        ax = axes[0, c]
-        for j, x0 in enumerate(a["anchors"]):
-            ax.plot(pd_, a[f"profile_{m}"][j], lw=1.5 - 0.4 * j, ls=["-", "--", ":"][j], label=f"$x'$ = {x0:g}")
-        ax.set_title(f"{LABELS[m]}: stat. err {float(a[f'stationarity_{m}']):.0e}")
-        ax.set_xlabel("$x - x'$")
-        ax.set_ylabel("NTK $k(x, x')$")
-        ax.legend()
-    ax = axes[1, 0]
-    for c, m in enumerate(ORDER):
-        if m == "none":  # not stationary: no spectrum in x - x'
-            continue
-        lam = np.abs(a[f"lam_{m}"])[1:]
-        keep = lam > 1e-10 * lam.max()  # periodic kernels (basic) live on integer frequencies only
-        ax.loglog(f[1:][keep], lam[keep], color=f"C{c}", lw=0.8, marker=".", ms=2,
-                  label=f"{LABELS[m]} (f90 {float(a[f'bandwidth_{m}']):g})")
-    ax.set_xlabel("frequency f (cycles per unit)")
-    ax.set_ylabel(r"$|\hat k(f)|$ (NTK eigenvalue)")
-    ax.set_title("NTK spectrum per mapping")
-    ax.legend()
-    ax = axes[1, 1]
-    colours = plotting.sns.color_palette(plotting.PALETTE, len(a["bw_sigmas"]))
-    for j, sg in enumerate(a["bw_sigmas"]):
-        lam = np.abs(a["bw_lam"][j])[1:]
-        ax.semilogx(f[1:], np.cumsum(lam) / lam.sum(), color=colours[j], label=rf"$\sigma$ = {sg:g}")
-    ax.axhline(0.9, color="0.3", ls="--", lw=1, label="90%: f90")
-    ax.set_xlabel("frequency f (cycles per unit)")
-    ax.set_ylabel("cumulative spectral mass (f > 0)")
-    ax.set_title(r"Gaussian mapping: spectrum vs $\sigma$")
-    ax.legend(ncol=2)
-    ax = axes[1, 2]
-    s, f90 = a["bw_sigmas"], a["bw_f90"]
-    ax.loglog(s, f90, "o-", label="measured f90")
-    plotting.reference_power_law(ax, s, s[0], f90[0], 1.0, label=r"$\propto \sigma$")
-    ax.set_xlabel(r"Gaussian scale $\sigma$")
-    ax.set_ylabel("f90 (cycles per unit)")
-    ax.set_title("NTK bandwidth grows with $\\sigma$")
-    ax.legend()
-    axes[1, 3].axis("off")
-    axes[1, 3].text(0.0, 0.5, f"ReLU MLP, {kc['hidden_layers']} hidden layers,\nNTK param., "
-                    f"w_std={kc['w_std']:.3g}, b_std={kc['b_std']:g}\nanalytic (infinite width) NTK\n"
-                    f"gaussian: sigma={kc['sigma']:g}, m={kc['n_freq']}\npositional: s={kc['pe_scale']:g}\n"
-                    "stationarity error: max over x'\nof |k - mean| / max|k|", va="center", fontsize=9)
-    fig.suptitle("NTK of an MLP on Fourier-feature-mapped 1D inputs")
-    io.save_figure(fig, path, meta)
+def rule_sweep(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``fourier_sweep`` -> ``train_mapping``."""
+    train_mapping(wildcards.imageset, "gaussian", input.data, output.npz, params.section, params.seed, log,
+                  sigma=float(wildcards.sigma), config=config)
 
 
-def _plot_demo(a, dm, path, meta):
-    from .. import plotting
+def rule_ntk(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``fourier_ntk`` -> ``ntk_mappings``."""
+    ntk_mappings(params.section, params.seed, output.npz, output.fig_kernels, output.fig_demo, log,
+                 config=config)
 
-    P = len(a["demo_powers"])
-    fig, axes = plotting.figure(1, P + 1, width=3.8, height=3.2, layout="constrained")
-    xt, xs = a["demo_x_test"], a["demo_x_train"]
-    for i, p in enumerate(a["demo_powers"]):
-        ax = axes[0, i]
-        nets = a["demo_nets"][i]
-        ax.plot(xt, a["demo_y_test"], color="0.6", lw=2.5, label="target")
-        ax.fill_between(xt, nets.mean(0) - nets.std(0), nets.mean(0) + nets.std(0), color="C0", alpha=0.2)
-        ax.plot(xt, nets.mean(0), color="C0", lw=1.5, label=f"networks (mean +- sd, {nets.shape[0]} seeds)")
-        ax.plot(xt, a["demo_kernel_T"][i], "--", color="C3", lw=1.3, label=f"NTK regression (t = {dm['steps']})")
-        ax.plot(xs, a["demo_y_train"], "k.", ms=6, label="training points")
-        rmse = lambda f: float(np.sqrt(np.mean((f - a["demo_y_test"]) ** 2)))  # noqa: E731
-        ax.set_title(f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE net "
-                     f"{rmse(nets.mean(0)):.2f}, NTK {rmse(a['demo_kernel_T'][i]):.2f}")
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-        if i == 0:
-            ax.legend(fontsize=7)
-    ax = axes[0, P]
-    for i, p in enumerate(a["demo_powers"]):
-        ax.semilogy(np.arange(1, a["demo_eigs"].shape[1] + 1), np.clip(a["demo_eigs"][i], 1e-16, None), "o-", ms=3,
-                    label=f"p = {'inf' if math.isinf(p) else f'{p:g}'}")
-    ax.set_xlabel("eigenvalue index")
-    ax.set_ylabel("NTK eigenvalue (train points)")
-    ax.set_title("faster decay = lower-frequency bias")
-    ax.legend()
-    fig.suptitle(r"1D regression with power-law mappings $a_j = j^{-p}$, $b_j = j$ (width "
-                 f"{dm['width']}, GD {dm['steps']} steps)")
-    io.save_figure(fig, path, meta)
+
+def rule_summary(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``fourier_summary`` -> ``summarize``."""
+    summarize(list(input.runs), list(input.sweep), input.ntk, dict(zip(params.imagesets, input.data)),
+              dict(output.items()), params.section, log, config=config)

@@ -262,3 +262,23 @@ def summarize(init_paths: list[str], analytic_path: str, section: dict, out_tabl
     for c in cks:
         checks.log_check(logger, c)
     return {"table": table, "exponents": exps, "checks": cks}
+
+
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
+
+
+def rule_analytic(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``ntk_analytic`` -> ``analytic``."""
+    analytic(input.data, params.section, output.npz, log, config)
+
+
+def rule_init(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``ntk_init`` -> ``init_width``."""
+    init_width(int(wildcards.width), input.data, input.analytic, params.section, params.seed, params.x64,
+               output.npz, log, config)
+
+
+def rule_summary(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``ntk_summary`` -> ``summarize``."""
+    summarize(list(input.inits), input.analytic, params.section, output.table, output.exponents,
+              output.checks, output.fig_error, output.fig_heatmaps, log, config)

@@ -32,8 +32,6 @@ import json
 import math
 import os
 import platform
-import re
-import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +40,11 @@ import pandas as pd
 from .. import checks as checks_mod
 from .. import io, provenance
 from ..progress import get_logger
-from ..report_rules import STAGE_ORDER
+from ..report_rules import STAGE_ORDER, pattern_regex
+from .report_render import (checks_html, checks_markdown, figure_links, frame_html, page, fragment,
+                            provenance_html, wall_time_figure)
 
 VERDICT_COLUMNS = checks_mod.COLUMNS  # check, stage, prediction, measured, ci_low, ci_high, ...
-PASS, FAIL = "pass", "FAIL"
 
 
 # --------------------------------------------------------------------------------- theory checks
@@ -61,13 +60,26 @@ def _as_bool(value, path, row: int) -> bool:
 
 
 def read_checks(path) -> pd.DataFrame:
-    """One stage's checks file -> DataFrame with ``VERDICT_COLUMNS`` (``detail`` optional)."""
-    required = tuple(c for c in VERDICT_COLUMNS if c != "detail")
+    """One stage's checks file -> DataFrame with ``VERDICT_COLUMNS``.
+
+    ``detail`` is optional; so is ``verdict`` (files written before it: pass / fail from ``passed``).
+    A verdict that contradicts ``passed`` or is not pass / fail / inconclusive is a CorruptFileError.
+    """
+    required = tuple(c for c in VERDICT_COLUMNS if c not in ("detail", "verdict"))
     df = io.load_table(path, required=required)
     if "detail" not in df.columns:
         df["detail"] = ""
-    df = df[list(VERDICT_COLUMNS)].copy()
     df["passed"] = [_as_bool(v, path, i) for i, v in enumerate(df["passed"])]
+    if "verdict" not in df.columns:
+        df["verdict"] = np.where(df["passed"], "pass", "fail")
+    df = df[list(VERDICT_COLUMNS)].copy()
+    df["verdict"] = df["verdict"].fillna("").astype(str).str.strip().str.lower()
+    for i, (v, ok) in enumerate(zip(df["verdict"], df["passed"])):
+        if v not in checks_mod.VERDICTS:
+            raise io.CorruptFileError(f"{path}: row {i + 1}: verdict must be one of {checks_mod.VERDICTS}, "
+                                      f"got {v!r}")
+        if ok != (v == "pass"):
+            raise io.CorruptFileError(f"{path}: row {i + 1}: passed={ok} contradicts verdict {v!r}")
     for col in ("measured", "ci_low", "ci_high"):
         try:
             df[col] = pd.to_numeric(df[col], errors="raise").astype(float)
@@ -97,175 +109,30 @@ def collect_checks(paths, stage_order=STAGE_ORDER) -> pd.DataFrame:
     return df.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
 
 
-def summary(df: pd.DataFrame) -> dict:
-    n = len(df)
-    failed = df.loc[~df["passed"].astype(bool), "check"].tolist()
-    return {"checks": n, "passed": n - len(failed), "failed": len(failed), "failed_checks": failed}
 
 
-def summary_line(df: pd.DataFrame) -> str:
-    s = summary(df)
-    if not s["checks"]:
-        return "No theory checks recorded (no stage wrote results/checks/<stage>.csv)."
-    line = f"{s['checks']} theory checks: {s['passed']} passed, {s['failed']} failed"
-    return line + (f" ({', '.join(s['failed_checks'])})." if s["failed"] else ".")
 
 
-def fmt(x, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits; '' for NaN/None."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return f"{float(x):.{digits}g}"
 
 
-def measured_text(row, digits: int = 4) -> str:
-    """'m' or 'm [lo, hi]' (the CI when the stage gave one)."""
-    m = fmt(row["measured"], digits) or "NaN"
-    lo, hi = fmt(row["ci_low"], digits), fmt(row["ci_high"], digits)
-    return f"{m} [{lo}, {hi}]" if lo and hi else m
 
 
-def checks_markdown(df: pd.DataFrame, digits: int = 4) -> str:
-    """Summary line and the verdict table as GitHub Markdown."""
-    if not len(df):
-        return summary_line(df) + "\n"
-    show = df.copy()
-    show["passed"] = np.where(show["passed"].astype(bool), PASS, FAIL)
-    for col in ("measured", "ci_low", "ci_high"):
-        show[col] = [fmt(v, digits) or ("n/a" if col == "measured" else "") for v in show[col]]
-    details = [f"- `{c}` ({st}): {d}" for c, st, d in zip(df["check"], df["stage"], df["detail"]) if d]
-    for col in ("check", "stage", "prediction", "tolerance", "figure"):
-        show[col] = show[col].str.replace("|", "\\|", regex=False)  # a bare | splits a Markdown cell
-    show = show.drop(columns="detail")
-    return (summary_line(df) + "\n\n" + show.to_markdown(index=False) + "\n"
-            + ("\nDetails:\n\n" + "\n".join(details) + "\n" if details else ""))
 
 
-# ------------------------------------------------------------------------------------ HTML pages
-_STYLE = """
-.ntkr { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 13px;
-        color: #1e293b; }
-.ntkr table { border-collapse: collapse; margin: 0.4em 0 1em 0; width: 100%; }
-.ntkr th, .ntkr td { border-bottom: 1px solid #e2e8f0; padding: 3px 6px; text-align: left;
-                     vertical-align: top; }
-.ntkr th { background: #f1f5f9; font-weight: 600; }
-.ntkr td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.ntkr tr.fail td { background: #fef2f2; }
-.ntkr .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-weight: 700;
-               font-size: 11px; }
-.ntkr .pass { background: #dcfce7; color: #166534; }
-.ntkr .FAIL { background: #fee2e2; color: #991b1b; }
-.ntkr .small { font-size: 11px; color: #475569; }
-.ntkr code { font-size: 12px; }
-.ntkr pre { background: #f8fafc; padding: 8px; font-size: 11px; overflow-x: auto; }
-.ntkr code::before, .ntkr code::after { content: none; }
-"""
-# Only in the landing-page fragments (inside the Snakemake report): the report centres its content
-# vertically, which cuts the top of a long page off; start at the top instead, and give the
-# description column room for the verdict table. Removed with the fragment when the view changes.
-_LANDING_STYLE = """
-div.grow.flex.items-center.justify-center.h-screen { align-items: flex-start !important; }
-div.prose.max-w-lg { max-width: 60rem !important; }
-"""
 
 
-def _page(title: str, body: str) -> str:
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>body {{ margin: 16px; }}{_STYLE}</style>"
-            f"</head><body><div class=\"ntkr\"><h2>{html.escape(title)}</h2>\n{body}\n</div></body></html>\n")
 
 
-def _fragment(body: str) -> str:
-    return f"<style>{_STYLE}{_LANDING_STYLE}</style>\n<div class=\"ntkr\">\n{body}\n</div>\n"
 
 
-def _pattern_regex(pattern: str) -> re.Pattern:
-    """A Snakemake file pattern ('a/{w}.tsv', '{w,[0-9]+}') -> a regex matching its files."""
-    out, pos = "", 0
-    for m in re.finditer(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\s*,\s*((?:[^{}]|\{[^{}]*\})+))?\}", pattern):
-        out += re.escape(pattern[pos:m.start()])
-        out += f"({m.group(2)})" if m.group(2) else "(.+)"
-        pos = m.end()
-    return re.compile(out + re.escape(pattern[pos:]) + r"\Z")
 
 
-def figure_links(figures, results: str, report_patterns) -> dict[str, str]:
-    """Figure names (relative to results/figures/) that are report entries -> their report path."""
-    regexes = [_pattern_regex(str(p)) for p in report_patterns]
-    out = {}
-    for name in figures:
-        if not name:
-            continue
-        path = f"{results}/figures/{name}"
-        if any(r.match(path) for r in regexes):
-            out[name] = path
-    return out
 
 
-def _open_entry_js(path: str) -> str:
-    """A javascript: link that opens a report entry (its info in the menu, the file beside it),
-    as the report's own buttons do (html_reporter/template/components/result_view_button.js)."""
-    p = urllib.parse.quote(path)
-    kind = "html" if path.endswith((".html", ".htm")) else "pdf" if path.endswith(".pdf") else "img"
-    return (f"javascript:void(app.setView({{navbarMode: 'resultinfo', resultPath: '{p}', "
-            f"content: '{kind}', contentPath: results['{p}'].data_uri}}))")
 
 
-def checks_html(df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None = None,
-                compact: bool = False) -> str:
-    """The verdict table as an HTML <table> preceded by the summary line; row ids ``check-<id>``.
-
-    ``links``: figure name -> report path; those figures become links that open the figure's entry
-    (only inside the Snakemake report page, whose ``app`` they call).
-    ``compact``: for the narrow landing page: stage under the check id, measured with its CI in
-    one cell, tolerance under the prediction, no detail.
-    """
-    e = html.escape
-    head = f"<p><b>{e(summary_line(df))}</b></p>"
-    if not len(df):
-        return head
-    cols = (["check / stage", "measured [CI]", "prediction / tolerance", "verdict", "figure"]
-            if compact else ["check", "stage", "prediction", "measured", "ci_low", "ci_high",
-                             "tolerance", "verdict", "figure", "detail"])
-    numeric = ("measured", "ci_low", "ci_high", "measured [CI]")
-    rows = []
-    for _, r in df.iterrows():
-        ok = bool(r["passed"])
-        fig = e(r["figure"])
-        if links and r["figure"] in links:
-            fig = f"<a href=\"{e(_open_entry_js(links[r['figure']]))}\">{fig}</a>"
-        cells = {"check": f"<code>{e(r['check'])}</code>", "stage": e(r["stage"]),
-                 "prediction": e(r["prediction"]), "tolerance": e(r["tolerance"]),
-                 "verdict": f"<span class=\"badge {PASS if ok else FAIL}\">{PASS if ok else FAIL}</span>",
-                 "figure": f"<span class=\"small\">{fig}</span>",
-                 "detail": f"<span class=\"small\">{e(r['detail'])}</span>",
-                 "measured [CI]": e(measured_text(r, digits))}
-        cells["check / stage"] = f"{cells['check']}<br><span class=\"small\">{cells['stage']}</span>"
-        cells["prediction / tolerance"] = (f"{cells['prediction']}<br><span class=\"small\">"
-                                           f"tolerance: {cells['tolerance']}</span>")
-        for c in ("measured", "ci_low", "ci_high"):
-            cells[c] = e(fmt(r[c], digits))
-        tds = "".join(f"<td class=\"num\">{cells[c]}</td>" if c in numeric else f"<td>{cells[c]}</td>"
-                      for c in cols)
-        rows.append(f"<tr class=\"{'pass' if ok else 'fail'}\" id=\"check-{e(r['check'])}\">{tds}</tr>")
-    header = "".join(f"<th>{e(c)}</th>" for c in cols)
-    return (head + f"\n<table class=\"verdicts\"><thead><tr>{header}</tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table>")
 
 
-def frame_html(df: pd.DataFrame, digits: int = 4, max_rows: int = 2000) -> str:
-    """A DataFrame as an HTML table (numbers to ``digits`` significant digits)."""
-    shown = df.head(max_rows)
-    formatters = {c: (lambda v, d=digits: fmt(v, d)) for c in shown.columns
-                  if pd.api.types.is_float_dtype(shown[c])}
-    table = shown.to_html(index=False, border=0, formatters=formatters, na_rep="", escape=True)
-    more = (f"<p class=\"small\">First {max_rows} of {len(df)} rows; the CSV has all.</p>"
-            if len(df) > max_rows else "")
-    return table + more
 
 
 # ------------------------------------------------------------------------------------ wall times
@@ -276,7 +143,7 @@ def collect_wall_times(bench_dir, rule_patterns: dict[str, str], exclude=()) -> 
     pattern matches is counted under ``?<relative path>``. Rules in ``exclude`` are skipped.
     """
     bench_dir = Path(bench_dir)
-    regexes = [(rule, _pattern_regex(str(p))) for rule, p in rule_patterns.items()]
+    regexes = [(rule, pattern_regex(str(p))) for rule, p in rule_patterns.items()]
     rows = []
     for f in sorted(bench_dir.rglob("*.tsv")) if bench_dir.is_dir() else []:
         rel = f.as_posix()
@@ -307,29 +174,6 @@ def collect_wall_times(bench_dir, rule_patterns: dict[str, str], exclude=()) -> 
     return out.sort_values("wall_s", ascending=False, kind="stable").reset_index(drop=True)[cols]
 
 
-def wall_time_figure(wall: pd.DataFrame, path, meta: dict | None = None) -> None:
-    """Horizontal bars: total wall time per rule (jobs in the label)."""
-    from .. import plotting
-
-    n = max(len(wall), 1)
-    fig, axes = plotting.figure(1, 1, width=7.0, height=0.8 + 0.32 * n)
-    ax = axes[0, 0]
-    if len(wall):
-        labels = [f"{r} ({j} job{'s' if j != 1 else ''})" for r, j in zip(wall["rule"], wall["jobs"])]
-        y = np.arange(len(wall))
-        ax.barh(y, wall["wall_s"], color="C0")
-        ax.set_yticks(y, labels)
-        ax.invert_yaxis()
-        for yi, s in zip(y, wall["wall_s"]):
-            ax.text(s, yi, f" {s:.1f} s", va="center", fontsize=8)
-        ax.set_xlim(0, float(wall["wall_s"].max()) * 1.18 + 1e-9)
-        ax.set_title(f"Wall time per rule: {wall['wall_s'].sum():.1f} s in {int(wall['jobs'].sum())} jobs")
-    else:
-        ax.text(0.5, 0.5, "no benchmark files yet", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
-        ax.set_title("Wall time per rule")
-    ax.set_xlabel("wall time summed over the rule's jobs (s)")
-    io.save_figure(fig, path, meta=meta)
 
 
 # ------------------------------------------------------------------------------------ provenance
@@ -341,10 +185,6 @@ def _flatten(obj, prefix=""):
         yield prefix, json.dumps(obj, sort_keys=True, default=str)
 
 
-def _device_text(dev) -> str:
-    if not isinstance(dev, dict):
-        return str(dev) if dev else ""
-    return str(dev.get("device") or "")
 
 
 def collect_sidecars(results_dir, skip=("report", "logs", "benchmarks")) -> pd.DataFrame:
@@ -368,7 +208,7 @@ def collect_sidecars(results_dir, skip=("report", "logs", "benchmarks")) -> pd.D
             folder = Path(rel[1][:-len(".json")]).stem if folder == "checks" else rel[1]
         dev = meta.get("device")
         rows.append({"folder": folder, "git_commit": str(meta.get("git_commit")),
-                     "device": _device_text(dev),
+                     "device": provenance.device_text(dev),
                      "backend": dev.get("backend", "") if isinstance(dev, dict) else "",
                      "jax": str((meta.get("versions") or {}).get("jax")),
                      "config_hash": str(meta.get("config_hash", ""))})
@@ -412,44 +252,6 @@ def provenance_table(record: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "key", "value"])
 
 
-def provenance_html(record: dict, wall: pd.DataFrame, outputs: pd.DataFrame, digits: int = 4,
-                    full: bool = True) -> str:
-    """Provenance as HTML: the run, wall times per rule, outputs' sidecars; with ``full`` also
-    packages and the config used (YAML)."""
-    import yaml
-
-    e = html.escape
-    dev = record["device"]
-    total = float(wall["wall_s"].sum()) if len(wall) else 0.0
-    run = [("git commit", f"<code>{e(str(record['git_commit']))}</code>"),
-           ("config file", e(" ".join(record["configfiles"]) or "(defaults)")),
-           ("config hash", f"<code>{e(record['config_hash'])}</code>"),
-           ("report job's machine", e(f"{dev.get('device', '')} ({dev.get('cpu_count', '?')} CPU cores)")),
-           ("python / jax", e(f"{record['versions'].get('python')} / {record['versions'].get('jax')}")),
-           ("wall time, all jobs", e(f"{total:.1f} s in {int(wall['jobs'].sum()) if len(wall) else 0} jobs"))]
-    devices = sorted(set(outputs["device"]) - {""}) if len(outputs) else []
-    if devices:
-        run.append(("devices of the outputs", e("; ".join(devices))))
-    body = ["<table class=\"run\"><tbody>"]
-    body += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in run]
-    body.append("</tbody></table>")
-    if not full:
-        return "\n".join(body)
-    body.append("<h3>Wall time per rule</h3>")
-    body.append("<p class=\"small\">From the benchmark files under <code>results/benchmarks/</code> "
-                "(seconds; a rerun job overwrites its file; files of jobs no longer in the config stay "
-                "until <code>make clean</code>).</p>")
-    body.append(frame_html(wall, digits) if len(wall) else "<p>No benchmark files yet.</p>")
-    body.append("<h3>Provenance of the outputs</h3>")
-    body.append("<p class=\"small\">The sidecars <code>&lt;file&gt;.json</code> written beside every "
-                "output, grouped by folder, commit, device and jax version.</p>")
-    body.append(frame_html(outputs, digits) if len(outputs) else "<p>No sidecars found.</p>")
-    body.append("<h3>Packages</h3>")
-    pk = pd.DataFrame(sorted(record["versions"].items()), columns=["package", "version"])
-    body.append(frame_html(pk, digits))
-    body.append("<h3>Config used</h3>")
-    body.append(f"<pre>{e(yaml.safe_dump(record['config'], sort_keys=False))}</pre>")
-    return "\n".join(body)
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -476,9 +278,9 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
     with io.atomic_path(Path(out["checks_csv"]).with_suffix(".md")) as tmp:
         tmp.write_text(checks_markdown(df, digits))
     links = figure_links(df["figure"].unique(), results, report_patterns)
-    _save_text(out["checks_html"], _page("Theory checks: prediction vs measurement",
+    _save_text(out["checks_html"], page("Theory checks: prediction vs measurement",
                                            checks_html(df, digits)))
-    _save_text(out["checks_fragment"], _fragment(checks_html(df, digits, links=links, compact=True)))
+    _save_text(out["checks_fragment"], fragment(checks_html(df, digits, links=links, compact=True)))
     logger.info("verdicts:\n" + checks_markdown(df, digits))
 
     wall = collect_wall_times(Path(results) / "benchmarks", bench_patterns or {}, exclude=exclude_rules)
@@ -489,15 +291,15 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
     io.save_json(out["provenance_json"], {**record, "wall_times": wall.to_dict("records"),
                                           "outputs": outputs.to_dict("records")})
     io.save_table(out["provenance_csv"], provenance_table(record), meta=meta, markdown=True)
-    _save_text(out["provenance_html"], _page("Provenance", provenance_html(record, wall, outputs, digits)))
-    _save_text(out["provenance_fragment"], _fragment(provenance_html(record, wall, outputs, digits,
+    _save_text(out["provenance_html"], page("Provenance", provenance_html(record, wall, outputs, digits)))
+    _save_text(out["provenance_fragment"], fragment(provenance_html(record, wall, outputs, digits,
                                                                        full=False)))
     stage_tables = stage_tables or {}
     if len(stage_tables) != len(out.get("tables", [])):
         raise ValueError(f"{len(stage_tables)} stage tables but {len(out.get('tables', []))} HTML outputs")
     for (name, csv), target in zip(stage_tables.items(), out.get("tables", [])):
         table = io.load_table(csv)
-        _save_text(target, _page(f"Table {name}", f"<p class=\"small\">{html.escape(str(csv))}: {len(table)} rows; "
+        _save_text(target, page(f"Table {name}", f"<p class=\"small\">{html.escape(str(csv))}: {len(table)} rows; "
                                    "columns documented in results/README.md.</p>\n" + frame_html(table, digits)))
     logger.info(f"wrote {len(stage_tables)} stage tables as HTML; wall time {wall['wall_s'].sum():.1f} s "
                 f"over {len(wall)} rules; provenance of {int(outputs['files'].sum()) if len(outputs) else 0} outputs")
@@ -512,3 +314,15 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
 def _save_text(path, text: str) -> None:
     with io.atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+# --- rule entries (workflow/scripts/*.py: run_rule(rule_<name>, snakemake)) ----------------------
+
+
+def rule_tables(*, input, output, params, wildcards, log, config) -> None:
+    """Rule ``report_tables`` -> ``make_report_tables``."""
+    make_report_tables(list(input.checks), dict(output.items()), config=config,
+                       configfiles=params.configfiles, results=str(Path(output.checks_csv).parent.parent),
+                       stage_tables=params.stage_tables, bench_patterns=params.bench_patterns,
+                       report_patterns=params.report_patterns, digits=params.digits, strict=params.strict,
+                       stage_order=params.stage_order, log=log, exclude_rules=("report_tables",))

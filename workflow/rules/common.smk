@@ -18,3 +18,16 @@ def final_outputs(stage, *rule_objs):
         if checks is not None:
             CHECK_FILES.append(str(checks))
     return paths
+
+
+def route_gpu_rules(env_var="NTK_SLURM_GPU_PARTITION"):
+    """On SLURM, send every job of a rule that declares resources gpu > 0 to the partition named by
+    ``env_var`` (unset: the jobs' default partition). Read from the rules themselves, so a new
+    stage's GPU rules need no list anywhere; --set-resources rule:slurm_partition=... still wins."""
+    partition = os.environ.get(env_var)
+    if not partition:
+        return
+    for r in workflow.rules:
+        gpu = r.resources["gpu"].value if "gpu" in r.resources else 0
+        if not callable(gpu) and gpu and "slurm_partition" not in r.resources:
+            r.resources["slurm_partition"] = partition

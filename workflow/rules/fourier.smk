@@ -2,7 +2,7 @@
 #   fourier_train      one image set x one mapping (all images of the set vmapped)  -> fourier/<set>/<mapping>.npz
 #   fourier_sweep      Gaussian mapping at one scale sigma                           -> fourier/sweep/<set>/sigma<s>.npz
 #   fourier_ntk        analytic NTK of the mapped 1D inputs, power-law 1D demo       -> fourier/ntk_mappings.npz + figures
-#   fourier_aggregate  PSNR tables (beside the paper's Table 1), figures, theory checks
+#   fourier_summary  PSNR tables (beside the paper's Table 1), figures, theory checks
 
 FOURIER = config["fourier"]
 FOURIER_SWEEP = [f"{s:g}" for s in FOURIER["sweep"]["sigmas"]]
@@ -93,7 +93,7 @@ rule fourier_ntk:
         "../scripts/fourier_ntk.py"
 
 
-rule fourier_aggregate:
+rule fourier_summary:
     input:
         runs=expand(f"{RESULTS}/fourier/{{s}}/{{m}}.npz", s=FOURIER["imagesets"], m=FOURIER["mappings"]),
         sweep=expand(f"{RESULTS}/fourier/sweep/{{s}}/sigma{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP),
@@ -127,16 +127,16 @@ rule fourier_aggregate:
         section=FOURIER,
         imagesets=FOURIER["imagesets"],
     log:
-        f"{LOGS}/fourier/aggregate.log",
+        f"{LOGS}/fourier/summary.log",
     benchmark:
-        f"{BENCH}/fourier/aggregate.tsv"
+        f"{BENCH}/fourier/summary.tsv"
     resources:
         mem_mb=8000 if FOURIER_BIG else 2000,
         runtime=10,
     conda:
         "../envs/pipeline.yaml"
     script:
-        "../scripts/fourier_aggregate.py"
+        "../scripts/fourier_summary.py"
 
 
-final_outputs("fourier", rules.fourier_ntk, rules.fourier_aggregate)
+final_outputs("fourier", rules.fourier_ntk, rules.fourier_summary)

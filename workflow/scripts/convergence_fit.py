@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule convergence_fit -> pipeline.stages.convergence."""
+"""Rule convergence_fit -> pipeline.stages.convergence.rule_fit (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.convergence import fit_width
+from pipeline.stages import run_rule
+from pipeline.stages.convergence import rule_fit
 
-fit_width(snakemake.input.train, snakemake.input.kinf, snakemake.output.npz, snakemake.output.csv,  # noqa: F821
-          snakemake.params.section, snakemake.wildcards.arch, snakemake.log[0])  # noqa: F821
+run_rule(rule_fit, snakemake)

@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule convergence_kinf -> pipeline.stages.convergence."""
+"""Rule convergence_kinf -> pipeline.stages.convergence.rule_kinf (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.convergence import analytic_kernel
+from pipeline.stages import run_rule
+from pipeline.stages.convergence import rule_kinf
 
-analytic_kernel(snakemake.input.train, snakemake.output.npz, snakemake.log[0],  # noqa: F821
-                snakemake.params.section, snakemake.wildcards.arch)  # noqa: F821
+run_rule(rule_kinf, snakemake)

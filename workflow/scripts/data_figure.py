@@ -1,9 +1,6 @@
-"""Thin adapter: Snakemake rule data_figure -> pipeline.stages.data_plots."""
+"""Rule data_figure -> pipeline.stages.data_plots.rule_figure (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.data_plots import overview
+from pipeline.stages import run_rule
+from pipeline.stages.data_plots import rule_figure
 
-i = snakemake.input  # noqa: F821
-overview({p.rsplit("/", 1)[-1][:-4]: p for p in i.synthetic},  # results/data/<name>.npz
-         {p.rsplit("/", 1)[-1][len("images_"):-4]: p for p in i.images},  # results/data/images_<set>.npz
-         snakemake.output.fig, snakemake.log[0], section=snakemake.params.section,  # noqa: F821
-         config=snakemake.config)  # noqa: F821
+run_rule(rule_figure, snakemake)

@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule data_images -> pipeline.stages.data."""
+"""Rule data_images -> pipeline.stages.data.rule_images (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.data import make_images
+from pipeline.stages import run_rule
+from pipeline.stages.data import rule_images
 
-make_images(snakemake.wildcards.imageset, snakemake.params.section, snakemake.params.seed,  # noqa: F821
-            snakemake.output.npz, snakemake.log[0], snakemake.config)  # noqa: F821
+run_rule(rule_images, snakemake)

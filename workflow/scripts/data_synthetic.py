@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule data_synthetic -> pipeline.stages.data."""
+"""Rule data_synthetic -> pipeline.stages.data.rule_synthetic (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.data import make_synthetic
+from pipeline.stages import run_rule
+from pipeline.stages.data import rule_synthetic
 
-make_synthetic(snakemake.wildcards.dataset, snakemake.params.section, snakemake.params.seed,  # noqa: F821
-               snakemake.output.npz, snakemake.log[0], snakemake.config)  # noqa: F821
+run_rule(rule_synthetic, snakemake)

@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule fourier_ntk -> pipeline.stages.fourier."""
+"""Rule fourier_ntk -> pipeline.stages.fourier.rule_ntk (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.fourier import ntk_mappings
+from pipeline.stages import run_rule
+from pipeline.stages.fourier import rule_ntk
 
-ntk_mappings(snakemake.params.section, snakemake.params.seed, snakemake.output.npz,  # noqa: F821
-             snakemake.output.fig_kernels, snakemake.output.fig_demo, snakemake.log[0],  # noqa: F821
-             config=snakemake.config)  # noqa: F821
+run_rule(rule_ntk, snakemake)

@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule fourier_sweep -> pipeline.stages.fourier (Gaussian mapping at one sigma)."""
+"""Rule fourier_sweep -> pipeline.stages.fourier.rule_sweep (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.fourier import train_mapping
+from pipeline.stages import run_rule
+from pipeline.stages.fourier import rule_sweep
 
-train_mapping(snakemake.wildcards.imageset, "gaussian", snakemake.input.data, snakemake.output.npz,  # noqa: F821
-              snakemake.params.section, snakemake.params.seed, snakemake.log[0],  # noqa: F821
-              sigma=float(snakemake.wildcards.sigma), config=snakemake.config)  # noqa: F821
+run_rule(rule_sweep, snakemake)

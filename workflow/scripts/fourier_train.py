@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule fourier_train -> pipeline.stages.fourier."""
+"""Rule fourier_train -> pipeline.stages.fourier.rule_train (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.fourier import train_mapping
+from pipeline.stages import run_rule
+from pipeline.stages.fourier import rule_train
 
-train_mapping(snakemake.wildcards.imageset, snakemake.wildcards.mapping, snakemake.input.data,  # noqa: F821
-              snakemake.output.npz, snakemake.params.section, snakemake.params.seed, snakemake.log[0],  # noqa: F821
-              config=snakemake.config)  # noqa: F821
+run_rule(rule_train, snakemake)

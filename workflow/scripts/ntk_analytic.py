@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule ntk_analytic -> pipeline.stages.ntk."""
+"""Rule ntk_analytic -> pipeline.stages.ntk.rule_analytic (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.ntk import analytic
+from pipeline.stages import run_rule
+from pipeline.stages.ntk import rule_analytic
 
-analytic(snakemake.input.data, snakemake.params.section, snakemake.output.npz,  # noqa: F821
-         snakemake.log[0], snakemake.config)  # noqa: F821
+run_rule(rule_analytic, snakemake)

@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule ntk_init -> pipeline.stages.ntk."""
+"""Rule ntk_init -> pipeline.stages.ntk.rule_init (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.ntk import init_width
+from pipeline.stages import run_rule
+from pipeline.stages.ntk import rule_init
 
-init_width(int(snakemake.wildcards.width), snakemake.input.data, snakemake.input.analytic,  # noqa: F821
-           snakemake.params.section, snakemake.params.seed, snakemake.params.x64,  # noqa: F821
-           snakemake.output.npz, snakemake.log[0], snakemake.config)  # noqa: F821
+run_rule(rule_init, snakemake)

@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule ntk_summary -> pipeline.stages.ntk."""
+"""Rule ntk_summary -> pipeline.stages.ntk.rule_summary (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.ntk import summarize
+from pipeline.stages import run_rule
+from pipeline.stages.ntk import rule_summary
 
-o = snakemake.output  # noqa: F821
-summarize(list(snakemake.input.inits), snakemake.input.analytic, snakemake.params.section,  # noqa: F821
-          o.table, o.exponents, o.checks, o.fig_error, o.fig_heatmaps, snakemake.log[0], snakemake.config)  # noqa: F821
+run_rule(rule_summary, snakemake)

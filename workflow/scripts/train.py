@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule train -> pipeline.stages.train.train_width."""
+"""Rule train -> pipeline.stages.train.rule_train (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.train import train_width
+from pipeline.stages import run_rule
+from pipeline.stages.train import rule_train
 
-train_width(snakemake.wildcards.arch, int(snakemake.wildcards.width), snakemake.params.section,  # noqa: F821
-            snakemake.params.seed, snakemake.input.data, snakemake.output.npz, snakemake.log[0],  # noqa: F821
-            x64=snakemake.params.x64, config=snakemake.config)  # noqa: F821
+run_rule(rule_train, snakemake)

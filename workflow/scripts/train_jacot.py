@@ -1,7 +1,6 @@
-"""Thin adapter: Snakemake rule train_jacot -> pipeline.stages.train.jacot_width."""
+"""Rule train_jacot -> pipeline.stages.train.rule_jacot (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.train import jacot_width
+from pipeline.stages import run_rule
+from pipeline.stages.train import rule_jacot
 
-jacot_width(int(snakemake.wildcards.width), snakemake.params.section, snakemake.params.seed,  # noqa: F821
-            snakemake.input.data, snakemake.output.npz, snakemake.log[0],  # noqa: F821
-            x64=snakemake.params.x64, config=snakemake.config)  # noqa: F821
+run_rule(rule_jacot, snakemake)

@@ -1,6 +1,6 @@
-"""Thin adapter: Snakemake rule train_jacot_figure -> pipeline.stages.train.jacot_figure."""
+"""Rule train_jacot_figure -> pipeline.stages.train.rule_jacot_figure (keyword entry, see pipeline.stages.run_rule)."""
 
-from pipeline.stages.train import jacot_figure
+from pipeline.stages import run_rule
+from pipeline.stages.train import rule_jacot_figure
 
-jacot_figure(list(snakemake.input.runs), snakemake.params.section, snakemake.output.fig,  # noqa: F821
-             snakemake.log[0], config=snakemake.config)  # noqa: F821
+run_rule(rule_jacot_figure, snakemake)
