@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/train_speed.py [--widths 256 1024 4096 16384] [--seeds 5] [--steps 300]
                                                [--out train_speed.csv]
 
-Network: the seed's f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) on the default config's 64 circle points,
+Network: the two-layer ReLU net f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) on the default config's 64 circle points,
 float32, full-batch GD on 1/2 sum (f - y)^2 (``training.gd_run``: one jitted lax.scan over the
 steps). Modes per width:
   vmapped   all seeds in ONE program (``vmap`` over seeds), as the train stage runs them;
@@ -58,7 +58,7 @@ def main(argv=None) -> None:
     print(f"# load average before: {os.getloadavg()}; device {device}", file=sys.stderr)
     rows = []
     for width in args.widths:
-        spec = models.seed_net(width)
+        spec = models.two_layer_relu(width)
         seeds = list(range(args.seeds))
         p0 = training.init_batch(jax.random.PRNGKey(0), spec, seeds)
         eta = jnp.full((len(seeds),), 0.02, jnp.float32)

@@ -84,6 +84,24 @@ def _validator(set_defaults: bool = False):
     return cls(schema, registry=Registry(retrieve=retrieve))
 
 
+# (key, old value) -> new value: values renamed since they were published in a config
+RENAMED_VALUES = {("input_scaling", "seed"): "unscaled"}
+
+
+def _check_renamed(node, path=()) -> None:
+    """A renamed value fails with a message naming the new one (before the schema's generic enum error)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            new = RENAMED_VALUES.get((key, value)) if isinstance(value, str) else None
+            if new is not None:
+                raise ConfigError(f"config key {_key_path(path + (key,))}: {value!r} was renamed to {new!r}; "
+                                  f"write {key}: {new}")
+            _check_renamed(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_renamed(value, path + (i,))
+
+
 def _add_stage_sections(schema: dict) -> None:
     """One config section per registered stage with a schema file ``<stage>.schema.yaml``.
 
@@ -106,6 +124,7 @@ def validate_config(config: dict, set_defaults: bool = True) -> dict:
     """
     import jsonschema
 
+    _check_renamed(config)
     errors = list(_validator().iter_errors(config))
     if errors:
         best = jsonschema.exceptions.best_match(errors)

@@ -9,10 +9,10 @@ h_l = phi(z_l) for hidden layers, and f = z_{depth+1} (shape (N, d_out)). This i
 bias (neural-tangents' convention). ``w_std_l`` is ``w_std`` for every layer except the first,
 which uses ``w_std_first`` when given.
 
-The seed's network f_m(x) = m^-1/2 sum_i b_i relu(a_i . x), a_i ~ N(0, I_d), b_i ~ N(0, 1), is
-``MLPSpec(depth=1, width=m, d_in=d, w_std=1.0, w_std_first=sqrt(d), b_std=None)``: the seed does not
+The two-layer ReLU network f_m(x) = m^-1/2 sum_i b_i relu(a_i . x), a_i ~ N(0, I_d), b_i ~ N(0, 1), is
+``MLPSpec(depth=1, width=m, d_in=d, w_std=1.0, w_std_first=sqrt(d), b_std=None)``: this net does not
 divide a_i . x by sqrt(d), so the first layer needs W_std = sqrt(d) to cancel neural-tangents'
-1/sqrt(fan_in); the read-out's W_std = 1 gives exactly m^-1/2 sum_i b_i relu(.). ``seed_net(m, d)``
+1/sqrt(fan_in); the read-out's W_std = 1 gives exactly m^-1/2 sum_i b_i relu(.). ``two_layer_relu(m, d)``
 builds it.
 
 Parameters are a list of dicts ``{"W": (n_{l-1}, n_l), "b": (n_l,)}`` ("b" absent without bias),
@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 
 ACTIVATIONS = ("relu", "erf")
+PARAMETERIZATIONS = ("ntk", "standard", "mup")  # non-ntk: init and forward in pipeline.parameterisations
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,14 @@ class MLPSpec:
     w_std: float = 1.0
     b_std: float | None = None  # None: no bias parameters
     w_std_first: float | None = None  # None: w_std
+    # "ntk" (this module's forward / init, the default) | "standard" | "mup": see parameterisations
+    parameterization: str = "ntk"
+    base_width: int | None = None  # mup only: the width where muP equals standard (None: width)
 
     def __post_init__(self):
+        if self.parameterization not in PARAMETERIZATIONS:
+            raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, "
+                             f"got {self.parameterization!r}")
         if self.depth < 1:
             raise ValueError(f"depth must be >= 1, got {self.depth}")
         if self.activation not in ACTIVATIONS:
@@ -71,16 +78,16 @@ class MLPSpec:
         a train sidecar's arch fields ...) at ``width`` for inputs of dimension ``d_in``.
 
         Keys: depth, activation, w_std, b_std (null: no bias) and either ``input_scaling`` --
-        'seed' (the two-layer ReLU net's convention, a . x not divided by sqrt(d_in): first-layer
+        'unscaled' (the two-layer ReLU net's convention, a . x not divided by sqrt(d_in): first-layer
         W_std = w_std * sqrt(d_in)) or 'ntk' (W_std = w_std in every layer, x / sqrt(d_in) as in
         neural-tangents and Jacot et al.) -- or an explicit ``w_std_first`` (null: w_std).
         """
         w_std = float(section["w_std"])
         if "input_scaling" in section:
             scaling = section["input_scaling"]
-            if scaling not in ("seed", "ntk"):
-                raise ValueError(f"input_scaling must be 'seed' or 'ntk', got {scaling!r}")
-            first = w_std * math.sqrt(d_in) if scaling == "seed" else None
+            if scaling not in ("unscaled", "ntk"):
+                raise ValueError(f"input_scaling must be 'unscaled' or 'ntk', got {scaling!r}")
+            first = w_std * math.sqrt(d_in) if scaling == "unscaled" else None
         else:
             first = None if section.get("w_std_first") is None else float(section["w_std_first"])
         b_std = section.get("b_std")
@@ -89,13 +96,16 @@ class MLPSpec:
                    b_std=None if b_std is None else float(b_std), w_std_first=first)
 
 
-def seed_net(width: int, d_in: int = 2) -> MLPSpec:
-    """The seed's f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) (no bias, no 1/sqrt(d))."""
+def two_layer_relu(width: int, d_in: int = 2) -> MLPSpec:
+    """The two-layer ReLU net f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) (no bias, no 1/sqrt(d))."""
     return MLPSpec(depth=1, width=width, d_in=d_in, w_std=1.0, w_std_first=math.sqrt(d_in), b_std=None)
 
 
 def init_params(key: jax.Array, spec: MLPSpec, dtype=jnp.float32) -> list[dict]:
     """Draw W_l, b_l ~ N(0, 1) for every layer. Returns the list-of-dicts pytree."""
+    if spec.parameterization != "ntk":
+        from .parameterisations import init_params as init_other
+        return init_other(key, spec, dtype)
     params = []
     keys = jax.random.split(key, 2 * (spec.depth + 1))
     for l, (n_in, n_out) in enumerate(zip(spec.fan_ins, spec.fan_outs)):
@@ -119,6 +129,9 @@ def forward(params: list[dict], x: jax.Array, spec: MLPSpec) -> tuple[jax.Array,
     x: (N, d_in). Returns f (N, d_out), the layer inputs [h_0 = x, h_1, ..., h_depth] and the
     pre-activations [z_1, ..., z_{depth+1}] (z_{depth+1} = f).
     """
+    if spec.parameterization != "ntk":
+        from .parameterisations import forward as forward_other
+        return forward_other(params, x, spec)
     phi, _ = activation(spec)
     hs, zs = [x], []
     h = x
@@ -136,3 +149,4 @@ def forward(params: list[dict], x: jax.Array, spec: MLPSpec) -> tuple[jax.Array,
 def apply(params: list[dict], x: jax.Array, spec: MLPSpec) -> jax.Array:
     """f(params, x): (N, d_in) -> (N, d_out)."""
     return forward(params, x, spec)[0]
+seed_net = two_layer_relu  # transitional alias (new stages in progress); removed once they use the new name

@@ -24,7 +24,7 @@ it: ~3e-8 relative in float64, ~1e-4 in float32). Off the diagonal, pairs with c
 eps of +-1 (near-coincident or antipodal inputs) lose accuracy to ~sqrt(eps) in t: use float64
 (``jax.experimental.enable_x64``) for reference kernels, as the ntk stage does.
 
-For the seed's net (``models.seed_net``: depth 1, no bias, w_std_first = sqrt(d)) the two parts are
+For the two-layer ReLU net (``models.two_layer_relu``: depth 1, no bias, w_std_first = sqrt(d)) the two parts are
 K^(a) = x.x' (pi - t)/(2 pi) and K^(b) = |x||x'| (sin t + (pi - t) cos t)/(2 pi).
 
 ``nt_kernels`` is neural-tangents' ``stax`` kernel of the very same architecture (imported lazily

@@ -11,7 +11,7 @@ d_out > 1 the kernel is traced over outputs and divided by d_out, i.e. the mean 
 which is neural-tangents' ``empirical_ntk_fn`` default (``trace_axes=(-1,)``); for d_out = 1
 (the usual case here) it is just <grad f(x), grad f(x')>.
 
-``ntk_parts`` returns the per-layer terms, shape (L+1, N1, N2): for the seed's net (depth 1, no
+``ntk_parts`` returns the per-layer terms, shape (L+1, N1, N2): for the two-layer ReLU net (depth 1, no
 bias) part 0 is K^(a) (first layer) and part 1 is K^(b) (read-out); ``ntk`` returns their sum.
 
 Cost and memory: one forward and one backward pass (O(N L m^2) flops, the same as a gradient)

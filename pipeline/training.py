@@ -18,7 +18,7 @@ equal chunks (the same compiled program is called once per chunk) so that the ho
 and stop on divergence between chunks. The linearised model (``linearized.kernel_gd_step``, the
 function-space form of GD on f(w0) + J(w0)(w - w0), exact) is advanced in the same scan.
 
-For one-hidden-layer ReLU nets (the seed's net, with or without bias) the gradient, outputs and NTK
+For one-hidden-layer ReLU nets (the two-layer ReLU net, with or without bias) the gradient, outputs and NTK
 use a hand-written form (``fast_one_hidden_relu``) that avoids materialising relu(z) and XLA's slow
 (N, d) @ (d, m) product for tiny d: with x~ = [c1 x, b_std] (c1 = w_std_first / sqrt(d)), theta =
 [W; b] (d+1, m), mask = 1[x~ theta > 0] and the read-out v (m,), c2 = w_std / sqrt(m):
@@ -100,7 +100,9 @@ class ModelFns:
 
 
 def uses_fast_path(spec: MLPSpec) -> bool:
-    return spec.depth == 1 and spec.activation == "relu" and spec.d_out == 1
+    """The hand-written form covers the NTK parameterisation only (``models`` conventions)."""
+    return (spec.depth == 1 and spec.activation == "relu" and spec.d_out == 1
+            and spec.parameterization == "ntk")
 
 
 def _small_matmul(x, w):
@@ -188,6 +190,9 @@ def generic_fns(spec: MLPSpec) -> ModelFns:
         return l, f, g
 
     def kernel_parts(params, x1, x2=None):
+        if spec.parameterization != "ntk":  # ntk_parts hard-codes the NTK multipliers
+            raise NotImplementedError(f"empirical NTK parts of a {spec.parameterization!r} net: use "
+                                      "parameterisations.effective_ntk")
         return ntk_parts(params, x1, spec, x2)
 
     return ModelFns(output, loss_grad, kernel_parts)

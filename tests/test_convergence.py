@@ -1,4 +1,4 @@
-"""The convergence stage on real (small) gradient-descent runs of the seed's net.
+"""The convergence stage on real (small) gradient-descent runs of the two-layer ReLU net.
 
 ``simulate_train_file`` trains the net with our own models / ntk_empirical (float64, GD on
 L = 1/2 sum (f - y)^2, all seeds vmapped) and writes a file in the train stage's format
@@ -28,7 +28,7 @@ def circle_data(n: int, harmonics=(1, 2, 4, 3)):
 
 def simulate_train_file(path, width: int, seeds=(0, 1), n: int = 16, steps: int = 300, c: float = 0.5,
                         b_std: float | None = None, harmonics=(1, 2, 4, 3)):
-    """GD of the seed's net (optionally with a bias) in float64; writes ``path`` in train format."""
+    """GD of the two-layer ReLU net (optionally with a bias) in float64; writes ``path`` in train format."""
     import jax
     import jax.numpy as jnp
     from jax.experimental import enable_x64
@@ -78,7 +78,7 @@ def simulate_train_file(path, width: int, seeds=(0, 1), n: int = 16, steps: int 
 def stage_run(tmp_path_factory):
     """Two archs (no bias, bias) x two widths, through the stage's three jobs."""
     tmp = tmp_path_factory.mktemp("conv")
-    archs = {"seed_net": None, "seed_net_bias": 0.5}
+    archs = {"two_layer_relu": None, "two_layer_relu_bias": 0.5}
     widths = [256, 8192]
     runs, csvs, npzs, kinfs = [], [], [], []
     for a, b in archs.items():
@@ -101,7 +101,7 @@ def stage_run(tmp_path_factory):
 def test_rate_table_is_tidy_and_complete(stage_run):
     df = io.load_table(stage_run["table"], required=conv.RATE_COLUMNS)
     assert (stage_run["table"].with_suffix(".md")).exists()
-    assert set(df.kernel) == {"K0", "Kinf"} and set(df.arch) == {"seed_net", "seed_net_bias"}
+    assert set(df.kernel) == {"K0", "Kinf"} and set(df.arch) == {"two_layer_relu", "two_layer_relu_bias"}
     assert not df.duplicated(["arch", "width", "seed", "kernel", "space"]).any()
     # each (run, kernel) partitions all N = 16 eigenvectors into eigenspaces
     assert (df.groupby(["arch", "width", "seed", "kernel"]).multiplicity.sum() == 16).all()
@@ -111,7 +111,7 @@ def test_rate_table_is_tidy_and_complete(stage_run):
 
 def test_wide_net_follows_linear_theory(stage_run):
     df = stage_run["df"]
-    top = df[(df.arch == "seed_net") & (df.width == 8192) & (df.kernel == "K0") & (df.space < 3)]
+    top = df[(df.arch == "two_layer_relu") & (df.width == 8192) & (df.kernel == "K0") & (df.space < 3)]
     assert len(top) == 6  # 3 spaces x 2 seeds
     assert (top.status == "ok").all()
     assert top.rel_error.max() < 0.05, top[["space", "lambda", "rate_pred", "rate_fit", "rel_error"]]
@@ -119,7 +119,7 @@ def test_wide_net_follows_linear_theory(stage_run):
     assert top.sort_values(["seed", "space"]).harmonic.tolist() == [0, 1, 2, 0, 1, 2]
     assert top.sort_values(["seed", "space"]).multiplicity.tolist() == [1, 2, 2, 1, 2, 2]
     # the narrow net's kernel moves more
-    drift = df[(df.arch == "seed_net")].groupby("width").dK_op.mean()
+    drift = df[(df.arch == "two_layer_relu")].groupby("width").dK_op.mean()
     assert drift[256] > 3 * drift[8192]
 
 
@@ -127,7 +127,7 @@ def test_checks_recorded(stage_run):
     checks = io.load_table(stage_run["checks"], required=("check", "measured", "passed"))
     by = checks.set_index("check")
     assert ["rate_agreement", "odd_harmonics_zero", "loss_curve_agreement"] == checks.check.tolist()
-    assert by.loc["rate_agreement", "detail"].startswith("arch seed_net, width 8192")
+    assert by.loc["rate_agreement", "detail"].startswith("arch two_layer_relu, width 8192")
     assert by.loc["odd_harmonics_zero", "passed"]
     assert 0 <= by.loc["odd_harmonics_zero", "measured"] < 1e-6  # the k = 3 residual does not move at all
     assert by.loc["rate_agreement", "measured"] < 0.05
@@ -135,11 +135,11 @@ def test_checks_recorded(stage_run):
 
 
 def test_bias_lifts_odd_harmonics(stage_run):
-    kb = io.load_npz(stage_run["tmp"] / "conv" / "seed_net_bias" / "kinf.npz")
-    k0 = io.load_npz(stage_run["tmp"] / "conv" / "seed_net" / "kinf.npz")
+    kb = io.load_npz(stage_run["tmp"] / "conv" / "two_layer_relu_bias" / "kinf.npz")
+    k0 = io.load_npz(stage_run["tmp"] / "conv" / "two_layer_relu" / "kinf.npz")
     assert k0["spectrum"][3] < 1e-9 * k0["spectrum"].max()
     assert kb["spectrum"][3] > 1e-3 * kb["spectrum"].max()
-    curves = io.load_npz(stage_run["tmp"] / "conv" / "seed_net_bias" / "w8192.npz")
+    curves = io.load_npz(stage_run["tmp"] / "conv" / "two_layer_relu_bias" / "w8192.npz")
     r3 = curves["harm_r"][:, :, 3]
     assert np.all(r3[:, -1] < 0.9 * r3[:, 0])  # with a bias the k = 3 harmonic is learned
 
@@ -164,7 +164,7 @@ def test_linear_dynamics_give_exact_rates(tmp_path):
     io.save_npz(tmp_path / "lin.npz", arr, meta=io.load_json(tmp_path / "w.npz.json"))
     conv.analytic_kernel(str(tmp_path / "lin.npz"), str(tmp_path / "kinf.npz"), section=SECTION)
     df = conv.fit_width(str(tmp_path / "lin.npz"), str(tmp_path / "kinf.npz"), str(tmp_path / "o.npz"),
-                        str(tmp_path / "o.csv"), SECTION, "seed_net")
+                        str(tmp_path / "o.csv"), SECTION, "two_layer_relu")
     ok = df[(df.kernel == "K0") & (df.status == "ok")]
     assert len(ok) >= 5
     np.testing.assert_allclose(ok.rate_fit, ok.rate_pred, rtol=2e-3)

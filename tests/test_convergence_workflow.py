@@ -16,8 +16,8 @@ def test_runs_follow_train_section():
     runs = conv.convergence_runs(cfg)
     expect = [(a, w) for a, arch in cfg["train"]["archs"].items() for w in sorted(arch["widths"])]
     assert runs == expect
-    cfg["convergence"]["archs"] = ["seed_net_bias"]
-    assert conv.convergence_runs(cfg) == [r for r in expect if r[0] == "seed_net_bias"]
+    cfg["convergence"]["archs"] = ["two_layer_relu_bias"]
+    assert conv.convergence_runs(cfg) == [r for r in expect if r[0] == "two_layer_relu_bias"]
 
 
 def test_unknown_arch_named():

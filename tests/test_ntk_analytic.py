@@ -13,7 +13,7 @@ from pipeline.ntk_analytic import limit_kernels, nt_kernels
 from pipeline.ntk_empirical import ntk_parts
 
 SPECS = {
-    "seed_net": models.seed_net(1, d_in=2),
+    "two_layer_relu": models.two_layer_relu(1, d_in=2),
     "relu_deep_bias": models.MLPSpec(depth=3, width=1, d_in=3, w_std=1.3, b_std=0.1),
     "relu_jacot": models.MLPSpec(depth=3, width=1, d_in=2, w_std=1.0, b_std=0.1),
     "erf": models.MLPSpec(depth=2, width=1, d_in=3, activation="erf", w_std=1.1, b_std=0.4, w_std_first=2.0),
@@ -58,7 +58,7 @@ def test_seed_net_closed_forms_and_exact_diagonal():
     """K^(a) = x.x' (pi - t)/(2 pi), K^(b) = |x||x'| (sin t + (pi - t) cos t)/(2 pi) (anchors.md)."""
     with jax.experimental.enable_x64():
         x = np.asarray(jax.random.normal(jax.random.PRNGKey(2), (25, 2), jnp.float64))
-        parts = np.asarray(limit_kernels(models.seed_net(1, 2), jnp.asarray(x))["parts"])
+        parts = np.asarray(limit_kernels(models.two_layer_relu(1, 2), jnp.asarray(x))["parts"])
     nrm = np.linalg.norm(x, axis=1)
     cos = np.clip((x @ x.T) / np.outer(nrm, nrm), -1, 1)
     t = np.arccos(cos)
@@ -74,14 +74,14 @@ def test_seed_net_circle_spectrum():
     """Circulant eigenvalues on 64 circle points (anchors.md): odd k >= 3 vanish, even k decay."""
     x = datasets.circle(64, 8, [1])["x_train"]
     with jax.experimental.enable_x64():
-        k = np.asarray(limit_kernels(models.seed_net(1, 2), jnp.asarray(x))["ntk"])
+        k = np.asarray(limit_kernels(models.two_layer_relu(1, 2), jnp.asarray(x))["ntk"])
     g = 2 * np.pi * np.arange(64) / 64
     lam = np.array([np.sum(k[0] * np.cos(j * g)) for j in range(10)])
     np.testing.assert_allclose(lam[[0, 1, 2, 4, 6, 8]], [19.46, 16.0, 5.05, 0.553, 0.212, 0.115], rtol=3e-3)
     assert np.all(np.abs(lam[[3, 5, 7, 9]]) < 1e-9 * lam[0])
 
 
-@pytest.mark.parametrize("name,width,n_seeds", [("seed_net", 256, 400), ("relu_jacot", 1024, 64), ("erf", 512, 64)])
+@pytest.mark.parametrize("name,width,n_seeds", [("two_layer_relu", 256, 400), ("relu_jacot", 1024, 64), ("erf", 512, 64)])
 def test_monte_carlo_average_of_wide_empirical_kernels(name, width, n_seeds):
     """The mean of the empirical parts over many inits converges to the analytic parts.
 
@@ -109,7 +109,7 @@ def test_runs_without_neural_tangents():
     """limit_kernels must not import neural-tangents (so it works on any jax)."""
     code = ("import sys; import jax.numpy as jnp; from pipeline import models; "
             "from pipeline.ntk_analytic import limit_kernels; "
-            "k = limit_kernels(models.seed_net(1, 2), jnp.eye(2)); "
+            "k = limit_kernels(models.two_layer_relu(1, 2), jnp.eye(2)); "
             "assert 'neural_tangents' not in sys.modules, 'neural_tangents was imported'; print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr

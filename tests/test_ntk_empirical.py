@@ -10,7 +10,7 @@ from pipeline.ntk_analytic import stax_layers
 from pipeline.ntk_empirical import auto_block_size, backward_signals, ntk, ntk_jit, ntk_parts, ntk_parts_jit
 
 SPECS = {
-    "seed_net": models.seed_net(48, d_in=2),
+    "two_layer_relu": models.two_layer_relu(48, d_in=2),
     "relu_deep_bias": models.MLPSpec(depth=3, width=40, d_in=3, w_std=1.3, b_std=0.1),
     "erf_wide_out": models.MLPSpec(depth=2, width=32, d_in=3, d_out=3, activation="erf", w_std=1.1,
                                    b_std=0.4, w_std_first=2.0),
@@ -61,7 +61,7 @@ def test_matches_neural_tangents(impl, name, x64):
 def test_seed_net_parts_are_the_seed_formulas():
     """Part 0 = (1/m) sum_i b_i^2 1[a_i.x>0] 1[a_i.x'>0] x.x', part 1 = (1/m) sum_i relu(a_i.x) relu(a_i.x')."""
     m, d = 64, 2
-    spec = models.seed_net(m, d)
+    spec = models.two_layer_relu(m, d)
     params = models.init_params(jax.random.PRNGKey(3), spec, jnp.float32)
     a, b = np.asarray(params[0]["W"], np.float64), np.asarray(params[1]["W"][:, 0], np.float64)
     x = np.asarray(jax.random.normal(jax.random.PRNGKey(4), (9, d)), np.float64)
@@ -88,7 +88,7 @@ def test_symmetric_blocks_exact_and_padding():
 
 
 def test_jit_and_vmap_over_seeds_match_the_loop():
-    spec = SPECS["seed_net"]
+    spec = SPECS["two_layer_relu"]
     x = jax.random.normal(jax.random.PRNGKey(2), (20, 2))
     keys = jax.random.split(jax.random.PRNGKey(0), 4)
     batched = jax.jit(jax.vmap(lambda k: ntk_parts(models.init_params(k, spec), x, spec, block_size=8)))(keys)

@@ -15,12 +15,12 @@ from pipeline.config import ConfigError, validate_config
 from pipeline.ntk_analytic import limit_kernels
 from pipeline.stages import ntk as stage
 
-SEED_NET = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "seed"}
+TWO_LAYER_RELU = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "unscaled"}
 
 
 def test_net_spec_defaults_are_the_seed_net():
-    assert models.MLPSpec.from_config(SEED_NET, 128, 2) == models.seed_net(128, 2)
-    ntk = models.MLPSpec.from_config(dict(SEED_NET, input_scaling="ntk", depth=3, b_std=0.1), 64, 3)
+    assert models.MLPSpec.from_config(TWO_LAYER_RELU, 128, 2) == models.two_layer_relu(128, 2)
+    ntk = models.MLPSpec.from_config(dict(TWO_LAYER_RELU, input_scaling="ntk", depth=3, b_std=0.1), 64, 3)
     assert ntk.w_stds == (1.0, 1.0, 1.0, 1.0) and ntk.b_std == 0.1 and ntk.depth == 3
     assert stage.part_names(1) == ["K", "K_a", "K_b"]
     assert stage.part_names(2) == ["K", "K_1", "K_2", "K_3"]
@@ -55,7 +55,7 @@ def test_fit_exponent_recovers_a_known_slope():
 
 
 def test_empirical_parts_deterministic_and_converging():
-    spec = models.MLPSpec.from_config(SEED_NET, 4096, 2)
+    spec = models.MLPSpec.from_config(TWO_LAYER_RELU, 4096, 2)
     x = datasets.circle(12, 8, [1])["x_train"]
     keys = stage.init_keys(0, 4096, 3)
     emp = stage.empirical_parts(spec, x, keys, block_size=5)

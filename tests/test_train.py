@@ -18,11 +18,11 @@ def circle_data(n=12, m_test=20, dtype=jnp.float32):
             jnp.asarray(d["x_test"], dtype))
 
 
-SPECS = [models.seed_net(37), models.MLPSpec(1, 23, 2, w_std=1.3, b_std=0.7, w_std_first=0.9),
+SPECS = [models.two_layer_relu(37), models.MLPSpec(1, 23, 2, w_std=1.3, b_std=0.7, w_std_first=0.9),
          models.MLPSpec(1, 19, 3, b_std=None)]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=["seed_net", "bias", "d3"])
+@pytest.mark.parametrize("spec", SPECS, ids=["two_layer_relu", "bias", "d3"])
 def test_fast_path_equals_autodiff_and_ntk_empirical(spec):
     with enable_x64():
         rng = np.random.default_rng(0)
@@ -45,7 +45,7 @@ def test_fast_path_equals_autodiff_and_ntk_empirical(spec):
 
 
 def test_generic_path_used_for_deep_nets():
-    assert training.uses_fast_path(models.seed_net(8))
+    assert training.uses_fast_path(models.two_layer_relu(8))
     assert not training.uses_fast_path(models.MLPSpec(3, 8, 2, b_std=0.1))
     assert not training.uses_fast_path(models.MLPSpec(1, 8, 2, activation="erf"))
     with pytest.raises(ValueError, match="fast path"):
@@ -83,11 +83,11 @@ def _sweep(spec, seeds, n_steps=40, lr=0.5, **kw):
 
 @pytest.fixture(scope="module")
 def seed_run():
-    return _sweep(models.seed_net(64), [0, 1, 2])
+    return _sweep(models.two_layer_relu(64), [0, 1, 2])
 
 
 def test_sweep_records_match_plain_gd_and_definitions(seed_run):
-    spec = models.seed_net(64)
+    spec = models.two_layer_relu(64)
     res, p0, steps, (x, y, xt) = seed_run
     S, T, N, M = 3, len(steps), x.shape[0], xt.shape[0]
     shapes = {"loss": (S, T), "f_train": (S, T, N), "f_test": (S, T, M), "f_lin_train": (S, T, N),
@@ -174,15 +174,15 @@ def test_discrete_time_kernels_need_stable_step():
 
 
 def test_divergence_is_detected_and_frozen(seed_run):
-    res, *_ = _sweep(models.seed_net(64), [0, 1, 2], lr=5.0)  # the same program as seed_run, reused
+    res, *_ = _sweep(models.two_layer_relu(64), [0, 1, 2], lr=5.0)  # the same program as seed_run, reused
     ok, *_ = seed_run
     np.testing.assert_allclose(res["loss"][:, 0], ok["loss"][:, 0])
     assert res["diverged"].all() and np.all(res["diverged_step"] >= 0)
     last_ok = res["loss"][:, 0]
     assert np.all(np.isfinite(last_ok))  # step 0 recorded before divergence
     assert np.isnan(res["loss"][:, -1]).all() and np.isnan(res["f_test"][:, -1]).all()
-    msg = training.divergence_message("seed_net", 64, [0, 1, 2], res, res["eta"])
-    assert "seed_net" in msg and "width 64" in msg and "seed 0" in msg and "seed 2" in msg
+    msg = training.divergence_message("two_layer_relu", 64, [0, 1, 2], res, res["eta"])
+    assert "two_layer_relu" in msg and "width 64" in msg and "seed 0" in msg and "seed 2" in msg
     assert f"{res['eta'][0]:.4g}" in msg
     assert training.divergence_message("a", 1, [0], {"diverged": np.array([False])}, [0.1]) is None
 

@@ -53,8 +53,8 @@ def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match="train.check_arch: 'nope' is not an architecture"):
         validate_config(bad)
     bad = copy.deepcopy(cfg)
-    bad["train"]["archs"]["seed_net_bias"]["widths"] = [64]
-    bad["train"]["check_arch"] = "seed_net_bias"
+    bad["train"]["archs"]["two_layer_relu_bias"]["widths"] = [64]
+    bad["train"]["check_arch"] = "two_layer_relu_bias"
     with pytest.raises(ConfigError, match="needs >= 2 widths"):
         validate_config(bad)
     bad = copy.deepcopy(cfg)
@@ -66,16 +66,16 @@ def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match="train.on_divergence: 'ignore' is not allowed"):
         validate_config(bad)
     bad = copy.deepcopy(cfg)
-    bad["train"]["archs"]["seed_net"]["depth"] = 0
-    with pytest.raises(ConfigError, match="train.archs.seed_net.depth: 0"):
+    bad["train"]["archs"]["two_layer_relu"]["depth"] = 0
+    with pytest.raises(ConfigError, match="train.archs.two_layer_relu.depth: 0"):
         validate_config(bad)
 
 
 def test_arch_spec_input_scaling():
     from pipeline import models
 
-    arch = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "seed"}
-    assert models.MLPSpec.from_config(arch, 128, 2) == models.seed_net(128, 2)
+    arch = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "unscaled"}
+    assert models.MLPSpec.from_config(arch, 128, 2) == models.two_layer_relu(128, 2)
     jac = models.MLPSpec.from_config(dict(arch, depth=3, b_std=0.1, input_scaling="ntk"), 500, 2)
     assert jac.w_stds == (1.0,) * 4 and jac.b_std == 0.1 and jac.depth == 3
 
@@ -107,9 +107,9 @@ def test_divergence_fail_names_arch_width_seed_lr(work):
     section["lr"] = 5.0  # eta = 5 / lambda_max: far beyond the stable 2 / lambda_max
     out = tmp / "fail" / "w16.npz"
     with pytest.raises(DivergenceError) as err:
-        stage.train_width("seed_net", 16, section, 0, str(tmp / "circle.npz"), str(out), str(tmp / "fail.log"))
+        stage.train_width("two_layer_relu", 16, section, 0, str(tmp / "circle.npz"), str(out), str(tmp / "fail.log"))
     msg = str(err.value)
-    assert "'seed_net'" in msg and "width 16" in msg and "seed 0" in msg and "learning rate eta" in msg
+    assert "'two_layer_relu'" in msg and "width 16" in msg and "seed 0" in msg and "learning rate eta" in msg
     assert not out.exists() and not io.sidecar(out).exists()
     assert "training diverged" in (tmp / "fail.log").read_text()
 
@@ -118,7 +118,7 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     tmp, cfg = work
     section = copy.deepcopy(cfg["train"])
     section["on_divergence"] = "mark"
-    runs = [("seed_net", 16), ("seed_net", 64), ("seed_net", 256)]
+    runs = [("two_layer_relu", 16), ("two_layer_relu", 64), ("two_layer_relu", 256)]
     files = []
     for arch, w in runs:
         sec = copy.deepcopy(section)
@@ -135,7 +135,7 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     df, exps, checks = stage.summarize(files, runs, section, str(tmp / "mark" / "t.csv"),
                                        str(tmp / "mark" / "e.csv"), str(tmp / "mark" / "c.csv"), figs)
     assert df.loc[df["width"] == 256, "diverged"].all() and df.loc[df["width"] == 256, "w_rel_T"].isna().all()
-    row = exps[(exps["arch"] == "seed_net") & (exps["quantity"] == "w_rel_T")].iloc[0]
+    row = exps[(exps["arch"] == "two_layer_relu") & (exps["quantity"] == "w_rel_T")].iloc[0]
     assert np.isfinite(row["exponent"]) and row["n_seeds"] == section["seeds"]
     expected = fit_exponent([16, 64], df[df["width"] < 256].pivot_table(
         index="seed", columns="width", values="w_rel_T").to_numpy())["exponent"]
@@ -154,7 +154,7 @@ def test_tiny_workflow_train_stage(tiny_run):
     for arch, w in stage.train_runs(cfg["train"]):
         arr, meta = assert_train_format(res / "train" / arch / f"w{w}.npz", cfg["train"]["seeds"])
         assert meta["arch_name"] == arch and meta["width"] == w and meta["dataset"] == "circle"
-        assert (meta["b_std"] is None) == (arch == "seed_net")
+        assert (meta["b_std"] is None) == (arch == "two_layer_relu")
         log = (res / "logs" / "train" / f"{arch}_w{w}.log").read_text()
         assert "elapsed=" in log and "eta=" in log and "loss=" in log
         assert (res / "benchmarks" / "train" / f"{arch}_w{w}.tsv").exists()
@@ -162,7 +162,7 @@ def test_tiny_workflow_train_stage(tiny_run):
     assert len(table) == cfg["train"]["seeds"] * len(stage.train_runs(cfg["train"]))
     assert {"w_rel_T", "w_rel_l0", "w_rel_l1", "k_drift_fro_T", "k_drift_op_T", "lin_gap_T", "diverged"} <= set(table)
     # lazy training, already at tiny widths: the widest net moves least
-    g = table[table["arch"] == "seed_net"].groupby("width")[["w_rel_T", "k_drift_fro_T"]].mean()
+    g = table[table["arch"] == "two_layer_relu"].groupby("width")[["w_rel_T", "k_drift_fro_T"]].mean()
     assert g["w_rel_T"].is_monotonic_decreasing and g["k_drift_fro_T"].is_monotonic_decreasing
     checks = pd.read_csv(res / "checks" / "train.csv")
     assert list(checks["check"]) == ["lazy_weight_exponent", "lazy_kernel_exponent", "linearization_gap_exponent"]

@@ -26,7 +26,7 @@ Rate table results/tables/convergence_rates.csv, one row per (arch, width, seed,
   (n_points recorded steps); rel_error = |rate_fit - rate_pred| / rate_pred; r0 = ||P_space u_0||;
   status: ok | null (eigenvalue ~ 0, no rate predicted) | below_floor | few_points (no fit).
 
-Theory checks (results/checks/convergence.csv), for the first architecture analysed (the seed's
+Theory checks (results/checks/convergence.csv), for the first architecture analysed (the two-layer ReLU
 net; the others are in the table and figures): rate_agreement (widest width: every K0 eigenspace
 with lambda >= agreement_ratio ||dK||_2 within agreement_rtol, >= agreement_min_spaces of them),
 odd_harmonics_zero (first bias-free two-layer ReLU arch on the circle: analytic lambda_k of odd
@@ -367,7 +367,7 @@ def summarize(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], r
     io.save_table(out_table, df, meta=meta, markdown=True)
 
     fig_name = {k: f"{Path(v).parent.name}/{Path(v).name}" for k, v in figures.items()}  # rel. to figures/
-    # the checks concern the first architecture (the seed's net); the others are in table and figures
+    # the checks concern the first architecture (the two-layer ReLU net); the others are in table and figures
     primary = archs[0]
     wmax = max(w for (a, w) in runs if a == primary)
     checks = [rate_agreement(df, primary, section, "rate_agreement", fig_name["rate_error"])]
