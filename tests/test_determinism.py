@@ -11,6 +11,8 @@ import pytest
 from results_check import assert_same_results, compared_files
 
 
+@pytest.mark.slow
+@pytest.mark.reliability
 def test_comparison_detects_a_changed_number(tmp_path, tiny_run):
     """assert_same_results can fail: one float changed in one array is caught."""
     import shutil

@@ -1,4 +1,4 @@
-# Shared by every rule file: the final-output registry (snakemake-workflows' get_final_output()).
+# Shared by all rule files. The final-output registry (snakemake-workflows' get_final_output()).
 #
 # A rule file ends with   final_outputs("<stage>", rules.<rule>, ...)   naming the rules whose
 # outputs are the stage's final products: every output of those rules becomes a target of rule all
@@ -21,9 +21,9 @@ def final_outputs(stage, *rule_objs):
 
 
 def route_gpu_rules(env_var="NTK_SLURM_GPU_PARTITION"):
-    """On SLURM, send every job of a rule that declares resources gpu > 0 to the partition named by
-    ``env_var`` (unset: the jobs' default partition). Read from the rules themselves, so a new
-    stage's GPU rules need no list anywhere; --set-resources rule:slurm_partition=... still wins."""
+    """On SLURM, send every job of the rules that declare resources gpu > 0 to the partition named
+    by ``env_var``, or leave the jobs' default partition when it is unset. Read from the rules
+    themselves, so a new stage's GPU rules need no list anywhere; --set-resources still wins."""
     partition = os.environ.get(env_var)
     if not partition:
         return
