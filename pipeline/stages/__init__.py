@@ -33,6 +33,9 @@ STAGES = (
     Stage("train", "Lazy training", ("train", "figures/train")),
     Stage("convergence", "Convergence and spectral bias", ("convergence", "figures/convergence")),
     Stage("fourier", "Fourier features", ("fourier", "figures/fourier")),
+    Stage("realdata", "Real data", ("realdata", "figures/realdata")),
+    Stage("spectra", "Spectra", ("spectra", "figures/spectra")),
+    Stage("regimes", "Regimes", ("regimes", "figures/regimes")),
     Stage("report", "Theory checks", ("report", "figures/report", "report.html")),
 )
 

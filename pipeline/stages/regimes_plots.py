@@ -1,0 +1,168 @@
+"""Figures of the regimes stage (results/figures/regimes/): alpha sweep, feature change vs width per
+parameterisation, muP coordinate check, learning-rate transfer, teacher-student vs tau."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import io, plotting
+
+ALPHA_PANELS = (
+    ("w_rel", "weight change $\\|w_T - w_0\\| / \\|w_0\\|$"),
+    ("k_rel", "kernel change $\\|K_T - K_0\\|_F / \\|K_0\\|_F$"),
+    ("lin_gap", "linearisation gap $\\|f_T - f^{lin}_T\\| / \\|f_T\\|$ (test)"),
+    ("pattern_frac", "fraction of units whose ReLU pattern changed"),
+    ("loss", "loss per point $\\frac{1}{2N}\\sum (f - y)^2$"),
+)
+
+
+def alpha_sweep(a: dict, fit: dict, out: str, meta: dict | None = None) -> None:
+    alphas = np.asarray(a["alphas"], float)
+    fig, axes = plotting.figure(1, 5, width=3.6, height=3.4, layout="constrained")
+    for k, (q, label) in enumerate(ALPHA_PANELS):
+        ax = axes[0, k]
+        if q == "loss":
+            plotting.mean_band(ax, alphas, a["train_loss"].T, label="train")
+            plotting.mean_band(ax, alphas, a["test_loss"].T, label="test")
+            ax.axhline(
+                float(np.mean(a["lin_test_loss"])), color="0.3", ls=":", label="linearised model (test)"
+            )
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("output scale $\\alpha$")
+            ax.set_ylabel(label)
+            ax.legend(loc="best")
+            continue
+        plotting.mean_band(ax, alphas, a[q].T, label="mean, min-max over seeds")
+        if q == "w_rel":
+            lazy = alphas[-fit["n_lazy"] :]
+            y0 = float(np.exp(np.mean(np.log(a["w_rel"][-fit["n_lazy"] :]))))
+            plotting.reference_power_law(
+                ax,
+                lazy,
+                float(np.exp(np.mean(np.log(lazy)))),
+                y0,
+                -1.0,
+                label="theory $\\propto \\alpha^{-1}$",
+            )
+            ax.set_title(
+                f"lazy-half slope {fit['exponent']:.3f} [{fit['ci_low']:.3f}, {fit['ci_high']:.3f}]",
+                fontsize=9,
+            )
+        if q == "pattern_frac":
+            ax.set_xscale("log")
+            ax.set_xlabel("output scale $\\alpha$")
+            ax.set_ylabel(label)
+        else:
+            plotting.log_log(ax, "output scale $\\alpha$", label)
+        ax.legend(loc="best")
+    fig.suptitle(
+        f"Lazy (large $\\alpha$) vs rich (small $\\alpha$): centred two-layer ReLU net, "
+        f"width {int(a['width'])}, circle task"
+    )
+    io.save_figure(fig, out, meta)
+
+
+def width_sweep(w: dict, fits: dict, out: str, meta: dict | None = None) -> None:
+    widths = np.asarray(w["widths"], float)
+    params = [str(p) for p in w["params"]]
+    fig, axes = plotting.figure(1, 2, width=5.0, height=4.0, layout="constrained")
+    for k, (q, label) in enumerate(
+        (
+            ("a_rel", "first-layer change $\\|A_T - A_0\\|_F / \\|A_0\\|_F$"),
+            ("h_rel", "feature change $\\|h_T - h_0\\|_F / \\|h_0\\|_F$"),
+        )
+    ):
+        ax = axes[0, k]
+        for i, p in enumerate(params):
+            f = fits[p, q]
+            if np.isfinite(w[q][i]).any():
+                plotting.mean_band(
+                    ax,
+                    widths,
+                    w[q][i].T,
+                    label=f"{p}: slope {f['exponent']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}]",
+                )
+        if "ntk" in params:
+            i = params.index("ntk")
+            y0 = float(np.nanmean(w[q][i][0]))
+            plotting.reference_power_law(ax, widths, widths[0], y0, -0.5, label="$\\propto m^{-1/2}$ (NTK)")
+        plotting.log_log(ax, "width $m$", label)
+        ax.legend(loc="best", fontsize=7)
+    fig.suptitle("Feature learning vs width: NTK, muP and standard parameterisations (circle task)")
+    io.save_figure(fig, out, meta)
+
+
+def coord_check(c: dict, out: str, meta: dict | None = None) -> None:
+    """Rows: (parameterisation, optimiser); columns: steps; curves: layers (log2-log2)."""
+    arr = c["mean_abs"]  # (P, O, W, S, T, L)
+    widths = np.asarray(c["widths"], float)
+    params, opts = [str(p) for p in c["params"]], [str(o) for o in c["optimizers"]]
+    n_steps, n_layers = arr.shape[-2], arr.shape[-1]
+    rows = [(i, j) for i in range(len(params)) for j in range(len(opts))]
+    fig, axes = plotting.figure(len(rows), n_steps, width=3.4, height=2.9, layout="constrained")
+    for r, (i, j) in enumerate(rows):
+        for t in range(n_steps):
+            ax = axes[r, t]
+            for layer in range(n_layers):
+                y = arr[i, j, :, :, t, layer].T
+                if np.any(np.isfinite(y) & (y > 0)):
+                    plotting.mean_band(
+                        ax,
+                        widths,
+                        np.where(y > 0, y, np.nan),
+                        label="output" if layer == n_layers - 1 else f"$z_{layer + 1}$",
+                    )
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log", base=2)
+            ax.set_title(f"{params[i]}, {opts[j]}: step {t + 1}", fontsize=9)
+            if r == len(rows) - 1:
+                ax.set_xlabel("width")
+            if t == 0:
+                ax.set_ylabel("mean abs(z)")
+            ax.legend(loc="best", fontsize=7)
+    fig.suptitle("Coordinate check (microsoft/mup): flat curves = width-independent activations")
+    io.save_figure(fig, out, meta)
+
+
+def lr_transfer(r: dict, out: str, meta: dict | None = None) -> None:
+    loss = r["train_loss"]  # (P, W, L, S)
+    params = [str(p) for p in r["params"]]
+    lrs = np.asarray(r["log2_lrs"], float)
+    fig, axes = plotting.figure(1, len(params), width=4.6, height=3.8, layout="constrained")
+    colors = plotting.sns.color_palette(plotting.PALETTE, len(r["widths"]))
+    for i, p in enumerate(params):
+        ax = axes[0, i]
+        for j, m in enumerate(r["widths"]):
+            # diverged runs (loss above 3 x chance level ln 10, or non-finite) are not drawn
+            y = np.where(np.isfinite(loss[i, j]) & (loss[i, j] < 3 * np.log(10)), loss[i, j], np.nan)
+            mean = np.nanmean(y, 1) if np.isfinite(y).any() else np.full(len(lrs), np.nan)
+            ax.plot(lrs, mean, marker="o", ms=3, color=colors[j], label=f"width {int(m)}")
+            if np.isfinite(mean).any():
+                b = int(np.nanargmin(mean))
+                ax.plot(lrs[b], mean[b], marker="*", ms=11, color=colors[j])
+        ax.set_yscale("log")
+        ax.set_xlabel("$\\log_2$ learning rate")
+        ax.set_ylabel("training loss (cross-entropy)")
+        ax.set_title(f"{p}: stars = best lr per width (diverged runs not drawn)", fontsize=9)
+        ax.legend(loc="best", fontsize=7)
+    fig.suptitle("Learning-rate transfer on 8x8 digits (Tensor Programs V)")
+    io.save_figure(fig, out, meta)
+
+
+def teacher_student(t: dict, out: str, meta: dict | None = None) -> None:
+    taus = np.asarray(t["taus"], float)
+    fig, axes = plotting.figure(1, 1, width=5.0, height=4.0, layout="constrained")
+    ax = axes[0, 0]
+    plotting.mean_band(ax, taus, t["test_loss_final"].T, label="end of training", spread="std", color="k")
+    plotting.mean_band(
+        ax, taus, t["test_loss_best"].T, label="best throughout training", spread="std", color="0.5", ls=":"
+    )
+    plotting.log_log(
+        ax,
+        "initialisation scale $\\tau$ ($\\alpha \\sim \\tau^2$)",
+        "test loss",
+        f"Teacher-student ({t['test_loss_final'].shape[1]} trials, {int(t['steps'])} GD steps)",
+    )
+    ax.legend(loc="best")
+    io.save_figure(fig, out, meta)

@@ -1,0 +1,315 @@
+"""Stage realdata: loaders and splits, kernel PCA, the g/h decomposition, kernel regression, the
+multi-output GD, each check (pass and must-fail), and the outputs of the shared tiny run."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import kernel_pca as kp
+from pipeline import kernel_regression as kr
+from pipeline import real_datasets as rd
+from pipeline.stages import realdata as stage
+
+# ------------------------------------------------------------------------------------------------
+# data: loaders, split, normalisation, subsamples and CV folds
+
+
+@pytest.mark.parametrize(
+    "name, n, d, classes",
+    [
+        ("iris", 150, 4, 3),
+        ("wine", 178, 13, 3),
+        ("breast_cancer", 569, 30, 2),
+        ("diabetes", 442, 10, 0),
+        ("digits", 1797, 64, 10),
+    ],
+)
+def test_loaders_shapes_split_and_normalisation(name, n, d, classes):
+    a = rd.make_dataset(name, 0.25, seed=0)
+    n_tr, n_te = len(a["x_train"]), len(a["x_test"])
+    assert n_tr + n_te == n and abs(n_te - 0.25 * n) <= 1
+    assert a["x_train"].shape == (n_tr, d) and a["x_test"].shape == (n_te, d)
+    assert int(a["n_classes"]) == classes and str(a["task"]) == rd.task(name)
+    assert a["t_train"].shape == (n_tr, max(classes, 1))
+    # disjoint, covering split of the raw rows
+    assert not set(a["idx_train"]) & set(a["idx_test"])
+    assert sorted(np.concatenate([a["idx_train"], a["idx_test"]])) == list(range(n))
+    # every row has norm sqrt(d) (test rows too: the row scaling uses no statistics)
+    np.testing.assert_allclose(np.linalg.norm(a["x_train"], axis=1), math.sqrt(d), rtol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(a["x_test"], axis=1), math.sqrt(d), rtol=1e-12)
+    # standardisation used the TRAINING statistics only
+    x_raw, y_raw = rd.load_raw(name)
+    np.testing.assert_allclose(a["feature_mean"], x_raw[a["idx_train"]].mean(0))
+    if classes:
+        np.testing.assert_array_equal(np.argmax(a["t_train"], 1), a["y_train"])
+        # stratified: class proportions of train and test agree within one row per class
+        for c in range(classes):
+            assert abs(np.mean(a["y_test"] == c) * n_te - np.mean(y_raw == c) * n_te) <= 1.0
+    else:
+        np.testing.assert_allclose(a["t_train"][:, 0].mean(), 0.0, atol=1e-12)
+        np.testing.assert_allclose(a["t_train"][:, 0].std(), 1.0, rtol=1e-12)
+
+
+def test_split_is_deterministic_and_seeded():
+    a, b = rd.make_dataset("wine", 0.25, seed=3), rd.make_dataset("wine", 0.25, seed=3)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    c = rd.make_dataset("wine", 0.25, seed=4)
+    assert not np.array_equal(a["idx_test"], c["idx_test"])
+    with pytest.raises(ValueError, match="unknown real data set"):
+        rd.load_raw("mnist")
+
+
+def test_constant_features_become_zero():
+    x = np.array([[1.0, 5.0, 0.0], [2.0, 5.0, 1.0], [3.0, 5.0, 0.0]])
+    xtr, xte, mean, std = rd.normalise(x, x[:1])
+    assert np.all(xtr[:, 1] == 0) and std[1] == 0
+    np.testing.assert_allclose(np.linalg.norm(xtr, axis=1), math.sqrt(3))
+
+
+def test_subsample_and_cv_folds_stay_in_the_training_rows():
+    a = rd.make_dataset("iris", 0.25, seed=0)
+    keep = rd.subsample(a["y_train"], 60, seed=0, stratify=True)
+    assert len(keep) == 60 and len(set(keep)) == 60 and keep.max() < len(a["y_train"])
+    np.testing.assert_array_equal(keep, rd.subsample(a["y_train"], 60, seed=0, stratify=True))
+    assert set(np.bincount(a["y_train"][keep])) <= {19, 20, 21}
+    np.testing.assert_array_equal(rd.subsample(a["y_train"], None, 0, True), np.arange(len(a["y_train"])))
+    folds = rd.cv_folds(a["y_train"][keep], 5, seed=0, stratify=True)
+    assert len(folds) == 5
+    val = np.concatenate([v for _, v in folds])
+    assert sorted(val) == list(range(60))  # every kept training row validated exactly once
+    test_rows = set(a["idx_test"])
+    for fit, v in folds:
+        assert not set(fit) & set(v)
+        # positions map to raw rows of the TRAINING split only: no test row in any fold
+        assert not set(a["idx_train"][keep][np.concatenate([fit, v])]) & test_rows
+
+
+# ------------------------------------------------------------------------------------------------
+# kernel PCA and the g/h decomposition
+
+
+def test_kernel_pca_matches_dense_eigendecomposition():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((40, 60))
+    K = a @ a.T / 60 + 0.5
+    lam, comps = kp.kernel_pca(K, 5)
+    dense = np.sort(np.linalg.eigvalsh(K / 40))[::-1][:5]
+    np.testing.assert_allclose(lam, dense, rtol=1e-10)
+    np.testing.assert_allclose(comps.T @ comps / 40, np.eye(5), atol=1e-10)  # p_in orthonormal
+    np.testing.assert_allclose((K / 40) @ comps, comps * lam[None], atol=1e-10)  # eigenfunctions
+    assert np.all(comps[np.argmax(np.abs(comps), 0), range(5)] > 0)  # sign convention
+    with pytest.raises(ValueError):
+        kp.kernel_pca(K, 41)
+
+
+def test_g_h_decomposition_known_answer():
+    rng = np.random.default_rng(1)
+    n, lam, a = 50, 0.02, 0.5
+    q, _ = np.linalg.qr(rng.standard_normal((n, 2)))
+    phi, psi = math.sqrt(n) * q[:, 0], math.sqrt(n) * q[:, 1]  # p_in orthonormal
+    t = np.arange(0, 101, 10)
+    c = 0.05 * np.sin(t / 30.0)
+    f_star = rng.standard_normal(n)
+    path = f_star[None] - a * (1 - lam) ** t[:, None] * phi[None] + c[:, None] * psi[None]
+    g, h = kp.decompose(path, f_star, 3.0 * phi)  # the direction's norm does not matter
+    np.testing.assert_allclose(g, a * (1 - lam) ** t, rtol=1e-12)
+    np.testing.assert_allclose(h, np.abs(c), atol=1e-12)
+    np.testing.assert_allclose(kp.decay_rate(t, g), -math.log(1 - lam), rtol=1e-10)
+    np.testing.assert_allclose(kp.predicted_g(t, lam, a, discrete=True), g, rtol=1e-12)
+    np.testing.assert_allclose(kp.predicted_g(t, lam, a), a * np.exp(-lam * t))
+    # batched over trials
+    g2, h2 = kp.decompose(np.stack([path, path]), np.stack([f_star, f_star]), phi)
+    assert g2.shape == (2, len(t)) and np.allclose(g2[1], g)
+
+
+def test_linear_model_path_is_a_straight_line():
+    """Kernel GD f_{t+1} - f* = (I - K/N)(f_t - f*) from f_0 - f* = -a f^(2): h_t = 0 exactly."""
+    rng = np.random.default_rng(2)
+    n = 30
+    b = rng.standard_normal((n, n))
+    K = b @ b.T / n
+    lam, comps = kp.kernel_pca(K, 3)
+    f_star = rng.standard_normal(n)
+    f = f_star - 0.5 * comps[:, 1]
+    path = [f]
+    for _ in range(50):
+        f = f - (K / n) @ (f - f_star)
+        path.append(f)
+    g, h = kp.decompose(np.array(path), f_star, comps[:, 1])
+    assert np.max(h) < 1e-12
+    np.testing.assert_allclose(g, 0.5 * (1 - lam[1]) ** np.arange(51), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------------------------------
+# kernel regression
+
+
+def _psd(rng, n, m):
+    z = rng.standard_normal((n + m, 5))
+    k = np.exp(-0.5 * ((z[:, None] - z[None]) ** 2).sum(-1))
+    return k[:n, :n], k[n:, :n]
+
+
+def test_ridge_path_and_kernel_gd_match_direct_solves():
+    rng = np.random.default_rng(3)
+    K, Ks = _psd(rng, 30, 7)
+    Y = rng.standard_normal((30, 2))
+    kbar = np.trace(K) / 30
+    preds = kr.ridge_path(K, Ks, Y, [1e-3, 0.1])
+    np.testing.assert_allclose(preds[1], Ks @ np.linalg.solve(K + 0.1 * kbar * np.eye(30), Y), rtol=1e-8)
+    eta, T = 1.0 / np.linalg.eigvalsh(K)[-1], 25
+    f, ft = np.zeros((30, 2)), np.zeros((7, 2))
+    for _ in range(T):  # explicit kernel GD on 1/2 sum ||f - y||^2
+        r = f - Y
+        f, ft = f - eta * K @ r, ft - eta * Ks @ r
+    gd = kr.kernel_gd_predictor(K, Ks, Y, eta, [T, np.inf])
+    np.testing.assert_allclose(gd[0], ft, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gd[1], kr.ridge_path(K, Ks, Y, [0.0])[0], rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="diverges"):
+        kr.kernel_gd_predictor(K, Ks, Y, 3 * eta, [1])
+
+
+def test_scores_cv_and_ridge_selection():
+    assert (
+        kr.score(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([0, 1, 1]), "classification")
+        == 2 / 3
+    )
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert kr.score(y[:, None], y, "regression") == 1.0
+    assert kr.score(np.full((4, 1), 2.5), y, "regression") == 0.0
+    with pytest.raises(ValueError):
+        kr.score(y, y, "ranking")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((60, 3))
+    labels = (x[:, 0] > 0).astype(int)
+    K = np.exp(-0.5 * ((x[:, None] - x[None]) ** 2).sum(-1))
+    folds = rd.cv_folds(labels, 4, seed=0, stratify=True)
+    ridges = [1e-6, 1e-2, 1.0, 1e6]
+    cv = kr.cv_scores(K, np.eye(2)[labels], labels, folds, ridges, "classification")
+    assert cv.shape == (4, 4) and np.all((cv >= 0) & (cv <= 1))
+    assert (
+        kr.select_ridge(np.array([[0.5, 0.5], [0.9, 0.9], [0.9, 0.9], [0.1, 0.2]]), ridges) == 2
+    )  # tie -> larger
+
+
+def test_gd_records_matches_training_gd_run_for_a_shared_target():
+    import jax
+    import jax.numpy as jnp
+
+    from pipeline import training
+
+    spec = stage.net_spec({"depth": 2, "activation": "relu", "w_std": 1.0, "b_std": 0.1}, 32, 3)
+    x = jnp.asarray(np.random.default_rng(5).standard_normal((10, 3)), jnp.float32)
+    y = jnp.sin(x[:, 0])
+    params0 = training.init_batch(jax.random.PRNGKey(0), spec, [0, 1])
+    _, loss_ref = training.gd_run(spec, params0, x, y, 0.05, 12)
+    _, fs, loss = stage.gd_records(
+        spec, params0, x, jnp.broadcast_to(y[None, :, None], (2, 10, 1)), 0.05, [0, 5, 12]
+    )
+    assert fs.shape == (2, 3, 10, 1) and loss.shape == (2, 3)
+    np.testing.assert_allclose(loss[:, -1], np.asarray(loss_ref)[-1], rtol=1e-4)
+    np.testing.assert_allclose(loss[:, 1], np.asarray(loss_ref)[5], rtol=1e-4)
+    with pytest.raises(ValueError, match="steps"):
+        stage.gd_records(spec, params0, x, y[None, :, None], 0.05, [1, 5])
+
+
+# ------------------------------------------------------------------------------------------------
+# checks: pass and must-fail cases
+
+SECTION = {"ci": 0.95, "fig3": {"rate_tolerance": 0.1}}
+
+
+def _runs(widths, h_scale, rate, lam2=0.02, trials=3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 101, 10)
+    runs = []
+    for w in widths:
+        noise = 1 + 0.01 * rng.standard_normal((trials, 1))
+        runs.append(
+            {
+                "width": np.int64(w),
+                "t": t,
+                "amplitude": np.float64(0.5),
+                "f_star": np.zeros((trials, 64)),
+                "g": 0.5 * np.exp(-rate * lam2 * noise * t[None]),
+                "h": h_scale(w) * np.sin(np.pi * t / 100)[None] * noise,
+            }
+        )
+    return runs
+
+
+def test_path_checks_pass_and_fail():
+    widths = [100, 300, 1000]
+    ok = stage.path_checks(widths, _runs(widths, lambda w: 0.3 * w**-0.5, 1.0), 0.02, SECTION)
+    assert [c.check for c in ok] == ["pc_straight_line", "pc_decay_rate"]
+    assert [c.verdict for c in ok] == ["pass", "pass"]
+    assert abs(ok[0].measured + 0.5) < 0.05 and abs(ok[1].measured - 1.0) < 0.02
+    bad = stage.path_checks(widths, _runs(widths, lambda w: 1e-4 * w**0.5, 1.5), 0.02, SECTION)
+    assert [c.verdict for c in bad] == ["fail", "fail"]  # deviation grows with width; rate 50% off
+    assert "Jacot" in bad[0].detail and "lambda_2" in bad[1].detail
+
+
+def test_gap_check_pass_fail_inconclusive():
+    widths = [64, 256, 1024]
+    rng = np.random.default_rng(6)
+    shrink = np.array(widths, float)[None] ** -0.5 * np.exp(0.02 * rng.standard_normal((3, 3)))
+    c, table = stage.gap_check({"iris": shrink, "wine": 2 * shrink}, widths, 0.95)
+    assert c.verdict == "pass" and c.check == "wide_net_matches_ntk_regression" and len(table) == 2
+    assert abs(c.measured + 0.5) < 0.05
+    grow = np.array(widths, float)[None] ** 0.3 * np.exp(0.02 * rng.standard_normal((3, 3)))
+    c, _ = stage.gap_check({"iris": shrink, "wine": grow}, widths, 0.95)
+    assert c.verdict == "fail" and "wine" in c.detail and c.measured > 0
+    flat = np.exp(0.3 * rng.standard_normal((3, 3)))
+    c, _ = stage.gap_check({"iris": shrink, "wine": flat}, widths, 0.95)
+    assert c.verdict in ("inconclusive", "fail")
+
+
+# ------------------------------------------------------------------------------------------------
+# the shared tiny run
+
+TARGETS = [
+    "tables/realdata_datasets.csv",
+    "tables/realdata_pca_eigenvalues.csv",
+    "tables/realdata_fig3.csv",
+    "tables/realdata_accuracy.csv",
+    "tables/realdata_accuracy_summary.csv",
+    "tables/realdata_net_gap.csv",
+    "checks/realdata.csv",
+]
+
+
+@pytest.mark.slow
+def test_tiny_run_outputs(tiny_run):
+    from conftest import TINY, load_yaml
+
+    sec = load_yaml(TINY)["realdata"]
+    res = tiny_run / "results"
+    for t in TARGETS:
+        assert (res / t).is_file(), t
+    for fig in ("kernel_pca.png", "function_path.png", "regression.png"):
+        assert (res / "figures" / "realdata" / fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in set(sec["datasets"]) | {"digits"}:
+        assert (res / "realdata" / "data" / f"{name}.npz").is_file()
+        assert (res / "realdata" / "data" / f"{name}.npz.json").is_file()
+    eig = pd.read_csv(res / "tables" / "realdata_pca_eigenvalues.csv")
+    assert eig["eigenvalue"].is_monotonic_decreasing and (eig["eigenvalue"] > 0).all()
+    fig3 = pd.read_csv(res / "tables" / "realdata_fig3.csv")
+    assert sorted(set(fig3["width"])) == sorted(sec["fig3"]["widths"])
+    assert len(fig3) == len(sec["fig3"]["widths"]) * sec["fig3"]["trials"]
+    assert (fig3["loss_T"] < fig3["loss_0"]).all() and (fig3["k_growth"] > 0).all()
+    acc = pd.read_csv(res / "tables" / "realdata_accuracy.csv")
+    assert set(acc["dataset"]) == set(sec["datasets"])
+    assert {"ntk", "nngp", "net", "ntk_gd", "rbf_krr", "random_forest"} <= set(acc["method"])
+    assert ((acc["test_mean"] > 0.3) & (acc["test_mean"] <= 1.0)).all()  # every method learns something
+    gap = pd.read_csv(res / "tables" / "realdata_net_gap.csv")
+    assert len(gap) == len(sec["datasets"]) * len(sec["regression"]["widths"]) * sec["regression"]["seeds"]
+    checks = pd.read_csv(res / "checks" / "realdata.csv").set_index("check")
+    assert set(checks.index) == {"pc_straight_line", "pc_decay_rate", "wide_net_matches_ntk_regression"}
+    assert set(checks["verdict"]) <= {"pass", "fail", "inconclusive"}
+    assert checks.loc["wide_net_matches_ntk_regression", "verdict"] != "fail"
+    assert (
+        gap.groupby("width")["gap_ntk_gd_T"].mean().diff().dropna() < 0
+    ).all()  # the gap shrinks with width
