@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 NS, DEPTHS, WIDTHS = (128, 512, 2048), (1, 3), (512, 4096)
 IMPLS = ("ours", "nt3", "nt1", "nt2", "matmul")
 D_IN, B_STD = 2, 0.1
-MAX_SECONDS, MAX_BYTES = 60.0, 2.5 * 2 ** 30
+MAX_SECONDS, MAX_BYTES = 60.0, 2.5 * 2**30
 WORKER_TIMEOUT = 240
 
 
@@ -80,11 +80,14 @@ def predict(impl: str, n: int, depth: int, width: int, gflops: float) -> tuple[f
     if impl == "nt2":  # N vector-Jacobian + Jacobian-vector products of the whole batch
         return 200 * 8.0 * n * n * p / rate, 4.0 * 2 * n * p
     if impl == "nt3":
-        return 3 * our_flops(n, depth, width, None) / rate, 4.0 * (4 * n * width * (depth + 1) + 3 * n * n * (depth + 1))
+        return 3 * our_flops(n, depth, width, None) / rate, 4.0 * (
+            4 * n * width * (depth + 1) + 3 * n * n * (depth + 1)
+        )
     return our_flops(n, depth, width, None) / rate, 4.0 * (4 * n * width * (depth + 1) + 3 * n * n)
 
 
 # --- worker ---------------------------------------------------------------------------------
+
 
 def _status_mb(field: str) -> float:
     """VmRSS / VmHWM (peak RSS) of this process in MB, from /proc/self/status (Linux)."""
@@ -149,12 +152,19 @@ def worker(impl: str, n: int, depth: int, width: int, out_npy: str) -> dict:
         np.save(out_npy, np.asarray(k))
     t = min(times)
     flops = 2.0 * n * n * width if impl == "matmul" else our_flops(n, depth, width, block)
-    return {"time_s": t, "compile_s": compile_s, "peak_rss_mb": peak, "rss_delta_mb": peak - rss0,
-            "reps": len(times), "gflops": flops / t / 1e9 if impl in ("ours", "matmul") else math.nan,
-            "block": block}
+    return {
+        "time_s": t,
+        "compile_s": compile_s,
+        "peak_rss_mb": peak,
+        "rss_delta_mb": peak - rss0,
+        "reps": len(times),
+        "gflops": flops / t / 1e9 if impl in ("ours", "matmul") else math.nan,
+        "block": block,
+    }
 
 
 # --- driver ---------------------------------------------------------------------------------
+
 
 def run_case(impl, n, depth, width, tmp: Path) -> dict:
     out = tmp / f"{impl}_{n}_{depth}_{width}.npy"
@@ -196,12 +206,19 @@ def main(argv=None) -> None:
                     for impl in IMPLS[:-1]:
                         t_pred, b_pred = predict(impl, n, depth, width, rate)
                         if impl != "ours" and (t_pred > MAX_SECONDS or b_pred > MAX_BYTES):
-                            res[impl] = {"status": f"skipped: predicted {t_pred:.0f} s, {b_pred / 2 ** 30:.1f} GB"}
+                            res[impl] = {
+                                "status": f"skipped: predicted {t_pred:.0f} s, {b_pred / 2**30:.1f} GB"
+                            }
                         else:
                             res[impl] = run_case(impl, n, depth, width, tmp)
-                        print(f"# {case} {impl}: {res[impl].get('status')} {res[impl].get('time_s', '')}", flush=True)
+                        print(
+                            f"# {case} {impl}: {res[impl].get('status')} {res[impl].get('time_s', '')}",
+                            flush=True,
+                        )
                     ref = np.load(res["ours"]["npy"]) if res["ours"].get("npy") else None
-                    nt_times = [res[i]["time_s"] for i in ("nt1", "nt2", "nt3") if res[i].get("status") == "ok"]
+                    nt_times = [
+                        res[i]["time_s"] for i in ("nt1", "nt2", "nt3") if res[i].get("status") == "ok"
+                    ]
                     for impl in IMPLS:
                         r = res[impl]
                         row = {**case, "impl": impl, "status": r["status"]}

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/train_speed.py [--widths 256 1024 4096 16384] [--seeds 5] [--steps 300]
                                                [--out train_speed.csv]
 
-Network: the two-layer ReLU net f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) on the default config's 64 circle points,
+Network: the two-layer ReLU net f_m(x) = m^-1/2 sum_i b_i relu(a_i . x) on the default config's 64
+circle points,
 float32, full-batch GD on 1/2 sum (f - y)^2 (``training.gd_run``: one jitted lax.scan over the
 steps). Modes per width:
   vmapped   all seeds in ONE program (``vmap`` over seeds), as the train stage runs them;
@@ -63,7 +64,7 @@ def main(argv=None) -> None:
         p0 = training.init_batch(jax.random.PRNGKey(0), spec, seeds)
         eta = jnp.full((len(seeds),), 0.02, jnp.float32)
 
-        singles = [jax.tree.map(lambda a: a[s:s + 1], p0) for s in seeds]
+        singles = [jax.tree.map(lambda a: a[s : s + 1], p0) for s in seeds]
         # compile once (warm-up), then time the compiled programs
         programs = {}
         for mode in args.modes:
@@ -73,8 +74,17 @@ def main(argv=None) -> None:
                 # sequential: each seed's run finishes before the next starts (no async overlap)
                 programs[mode] = lambda fns=fns: [jax.block_until_ready(f()) for f in fns]
             else:
-                f = _compiled(training, spec, p0, x, y, eta, args.steps, fast=(False if mode == "autodiff" else None),
-                              seed_batch=1 if mode == "mapped" else None)
+                f = _compiled(
+                    training,
+                    spec,
+                    p0,
+                    x,
+                    y,
+                    eta,
+                    args.steps,
+                    fast=(False if mode == "autodiff" else None),
+                    seed_batch=1 if mode == "mapped" else None,
+                )
                 programs[mode] = f
             jax.block_until_ready(programs[mode]())
             compile_s = time.perf_counter() - t0
@@ -85,9 +95,20 @@ def main(argv=None) -> None:
                 dt = time.perf_counter() - t0
                 if dt < best:
                     best, cpu = dt, time.process_time() - c0
-            rows.append({"width": width, "seeds": len(seeds), "steps": args.steps, "mode": mode, "time_s": best,
-                         "steps_per_s": args.steps / best, "seed_steps_per_s": len(seeds) * args.steps / best,
-                         "cpu_s": cpu, "compile_s": compile_s, "device": device})
+            rows.append(
+                {
+                    "width": width,
+                    "seeds": len(seeds),
+                    "steps": args.steps,
+                    "mode": mode,
+                    "time_s": best,
+                    "steps_per_s": args.steps / best,
+                    "seed_steps_per_s": len(seeds) * args.steps / best,
+                    "cpu_s": cpu,
+                    "compile_s": compile_s,
+                    "device": device,
+                }
+            )
             print(f"# width {width} {mode}: {args.steps / best:.1f} steps/s", file=sys.stderr, flush=True)
     df = pd.DataFrame(rows)
     ref = df[df["mode"] == "vmapped"].set_index("width")["steps_per_s"]

@@ -21,8 +21,19 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-COLUMNS = ("check", "stage", "prediction", "measured", "ci_low", "ci_high", "tolerance", "passed",
-           "verdict", "figure", "detail")
+COLUMNS = (
+    "check",
+    "stage",
+    "prediction",
+    "measured",
+    "ci_low",
+    "ci_high",
+    "tolerance",
+    "passed",
+    "verdict",
+    "figure",
+    "detail",
+)
 VERDICTS = ("pass", "fail", "inconclusive")
 
 
@@ -48,7 +59,9 @@ class Check:
         if self.verdict not in VERDICTS:
             raise ValueError(f"check {self.check!r}: verdict must be one of {VERDICTS}, got {self.verdict!r}")
         if self.passed is not None and bool(self.passed) != (self.verdict == "pass"):
-            raise ValueError(f"check {self.check!r}: passed={self.passed} contradicts verdict {self.verdict!r}")
+            raise ValueError(
+                f"check {self.check!r}: passed={self.passed} contradicts verdict {self.verdict!r}"
+            )
         object.__setattr__(self, "passed", self.verdict == "pass")
 
     def row(self) -> dict:
@@ -87,8 +100,10 @@ def enforce_strict(df, strict: bool) -> None:
         return
     failed = df[[v == "fail" for v in verdicts(df)]]
     if len(failed):
-        lines = [f"{r.check} ({r.stage}): measured {r.measured:.4g}, tolerance {r.tolerance}"
-                 for r in failed.itertuples()]
+        lines = [
+            f"{r.check} ({r.stage}): measured {r.measured:.4g}, tolerance {r.tolerance}"
+            for r in failed.itertuples()
+        ]
         raise TheoryCheckFailed("strict: true and theory checks failed:\n  " + "\n  ".join(lines))
 
 
@@ -105,8 +120,14 @@ def summary(df) -> dict:
     ids = list(df["check"])
     failed = [c for c, x in zip(ids, v) if x == "fail"]
     unresolved = [c for c, x in zip(ids, v) if x == "inconclusive"]
-    return {"checks": len(v), "passed": v.count("pass"), "failed": len(failed), "inconclusive": len(unresolved),
-            "failed_checks": failed, "inconclusive_checks": unresolved}
+    return {
+        "checks": len(v),
+        "passed": v.count("pass"),
+        "failed": len(failed),
+        "inconclusive": len(unresolved),
+        "failed_checks": failed,
+        "inconclusive_checks": unresolved,
+    }
 
 
 def summary_line(df) -> str:

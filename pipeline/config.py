@@ -94,8 +94,10 @@ def _check_renamed(node, path=()) -> None:
         for key, value in node.items():
             new = RENAMED_VALUES.get((key, value)) if isinstance(value, str) else None
             if new is not None:
-                raise ConfigError(f"config key {_key_path(path + (key,))}: {value!r} was renamed to {new!r}; "
-                                  f"write {key}: {new}")
+                raise ConfigError(
+                    f"config key {_key_path(path + (key,))}: {value!r} was renamed to {new!r}; "
+                    f"write {key}: {new}"
+                )
             _check_renamed(value, path + (key,))
     elif isinstance(node, list):
         for i, value in enumerate(node):
@@ -143,8 +145,10 @@ def check_semantics(config: dict) -> None:
         sec = data.get(name, {})
         amps = sec.get("amplitudes")
         if amps is not None and len(amps) != len(sec.get("harmonics", [])):
-            raise ConfigError(f"config key data.{name}.amplitudes: {len(amps)} amplitudes for "
-                              f"{len(sec['harmonics'])} harmonics; give one per harmonic or null")
+            raise ConfigError(
+                f"config key data.{name}.amplitudes: {len(amps)} amplitudes for "
+                f"{len(sec['harmonics'])} harmonics; give one per harmonic or null"
+            )
     for i, f in enumerate(data.get("images", {}).get("files", [])):
         if not Path(f).is_file():
             raise ConfigError(f"config key data.images.files[{i}]: image file {f!r} does not exist")
@@ -161,15 +165,21 @@ def check_semantics(config: dict) -> None:
 def _check_fourier(config: dict) -> None:
     """fourier: every image set it fits (or sweeps) must have images in the data section."""
     images = config.get("data", {}).get("images", {})
-    counts = {"natural": len(images.get("natural", [])) + len(images.get("files", [])),
-              "text": images.get("text", 0)}
+    counts = {
+        "natural": len(images.get("natural", [])) + len(images.get("files", [])),
+        "text": images.get("text", 0),
+    }
     fourier = config.get("fourier", {})
-    for key, sets in (("imagesets", fourier.get("imagesets", [])),
-                      ("sweep.imagesets", fourier.get("sweep", {}).get("imagesets", []))):
+    for key, sets in (
+        ("imagesets", fourier.get("imagesets", [])),
+        ("sweep.imagesets", fourier.get("sweep", {}).get("imagesets", [])),
+    ):
         for s in sets:
             if not counts.get(s):
-                raise ConfigError(f"config key fourier.{key}: image set {s!r} has no images "
-                                  f"(data.images gives none); remove it or add images")
+                raise ConfigError(
+                    f"config key fourier.{key}: image set {s!r} has no images "
+                    f"(data.images gives none); remove it or add images"
+                )
 
 
 def _check_report(config: dict) -> None:
@@ -193,8 +203,11 @@ def _check_convergence(config: dict) -> None:
     archs = (config.get("train") or {}).get("archs") or {}
     for i, a in enumerate((config.get("convergence") or {}).get("archs") or []):
         if a not in archs:
-            raise ConfigError(f"config key convergence.archs[{i}]: {a!r} is not an architecture of "
-                              f"train.archs {sorted(archs)}")
+            raise ConfigError(
+                f"config key convergence.archs[{i}]: {a!r} is not an architecture of "
+                f"train.archs {sorted(archs)}"
+            )
+
 
 def _check_train(config: dict) -> None:
     """train.check_arch names an arch with >= 2 widths; no arch is called 'jacot' (its outputs'
@@ -202,16 +215,22 @@ def _check_train(config: dict) -> None:
     train = config.get("train") or {}
     archs = train.get("archs") or {}
     if "jacot" in archs:
-        raise ConfigError("config key train.archs.jacot: the name 'jacot' is reserved (results/train/jacot/ "
-                          "holds the Jacot et al. figure's runs); rename the architecture")
+        raise ConfigError(
+            "config key train.archs.jacot: the name 'jacot' is reserved (results/train/jacot/ "
+            "holds the Jacot et al. figure's runs); rename the architecture"
+        )
     check = train.get("check_arch")
     if archs and check is not None:
         if check not in archs:
-            raise ConfigError(f"config key train.check_arch: {check!r} is not an architecture of train.archs "
-                              f"{sorted(archs)}")
+            raise ConfigError(
+                f"config key train.check_arch: {check!r} is not an architecture of train.archs "
+                f"{sorted(archs)}"
+            )
         if len(set(archs[check].get("widths", []))) < 2:
-            raise ConfigError(f"config key train.check_arch: architecture {check!r} needs >= 2 widths to fit "
-                              f"the exponents of the theory checks, has {archs[check].get('widths')}")
+            raise ConfigError(
+                f"config key train.check_arch: architecture {check!r} needs >= 2 widths to fit "
+                f"the exponents of the theory checks, has {archs[check].get('widths')}"
+            )
     dense = (train.get("record") or {}).get("dense", 0)
     if "steps" in train and dense > train["steps"]:
         raise ConfigError(f"config key train.record.dense: {dense} exceeds train.steps = {train['steps']}")

@@ -10,7 +10,8 @@ Conventions: inputs ``x`` are float64 arrays (N, d); scalar targets ``y`` are (N
   (zonal: depends only on the angle to the first axis).
 - gaussian_product: Jacot et al. 2018's task f*(x) = x_1 x_2 on x ~ N(0, I_d).
 - images: RGB float32 in [0, 1], square ``resolution`` px. Natural images come bundled with
-  scikit-image (no download), text images are random letters rendered with Pillow's bundled font, and user files
+  scikit-image (no download), text images are random letters rendered with Pillow's bundled font,
+  and user files
   are read with Pillow. ``split_image`` gives Tancik et al.'s split: train grid [::2, ::2],
   test grid [1::2, 1::2], coordinates in [0, 1).
 """
@@ -21,8 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-SKIMAGE_NATURAL = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field",
-                   "retina", "colorwheel", "cat")
+SKIMAGE_NATURAL = (
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "retina",
+    "colorwheel",
+    "cat",
+)
 
 
 def circle(n_train: int, n_test: int, harmonics, amplitudes=None, noise: float = 0.0, seed: int = 0):
@@ -42,12 +52,21 @@ def circle(n_train: int, n_test: int, harmonics, amplitudes=None, noise: float =
     g_train, x_train, y_train = make(n_train)
     y_train = y_train + noise * rng.standard_normal(y_train.shape)
     g_test, x_test, y_test = make(n_test)
-    return {"gamma_train": g_train, "x_train": x_train, "y_train": y_train,
-            "gamma_test": g_test, "x_test": x_test, "y_test": y_test,
-            "harmonics": harmonics, "amplitudes": amps}
+    return {
+        "gamma_train": g_train,
+        "x_train": x_train,
+        "y_train": y_train,
+        "gamma_test": g_test,
+        "x_test": x_test,
+        "y_test": y_test,
+        "harmonics": harmonics,
+        "amplitudes": amps,
+    }
 
 
-def sphere(dim: int, n_train: int, n_test: int, harmonics, amplitudes=None, noise: float = 0.0, seed: int = 0):
+def sphere(
+    dim: int, n_train: int, n_test: int, harmonics, amplitudes=None, noise: float = 0.0, seed: int = 0
+):
     """Uniform points on S^(dim-1) with a zonal target sum_k a_k cos(k * angle to e_1)."""
     harmonics = np.asarray(harmonics, dtype=int)
     amps = np.ones(len(harmonics)) if amplitudes is None else np.asarray(amplitudes, dtype=float)
@@ -64,8 +83,14 @@ def sphere(dim: int, n_train: int, n_test: int, harmonics, amplitudes=None, nois
     x_train, y_train = make(n_train)
     x_test, y_test = make(n_test)
     y_train = y_train + noise * rng.standard_normal(y_train.shape)
-    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
-            "harmonics": harmonics, "amplitudes": amps}
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "harmonics": harmonics,
+        "amplitudes": amps,
+    }
 
 
 def gaussian_product(n_train: int, n_test: int, dim: int = 2, seed: int = 0):
@@ -73,8 +98,12 @@ def gaussian_product(n_train: int, n_test: int, dim: int = 2, seed: int = 0):
     rng = np.random.default_rng(seed)
     x_train = rng.standard_normal((n_train, dim))
     x_test = rng.standard_normal((n_test, dim))
-    return {"x_train": x_train, "y_train": (x_train[:, 0] * x_train[:, 1])[:, None],
-            "x_test": x_test, "y_test": (x_test[:, 0] * x_test[:, 1])[:, None]}
+    return {
+        "x_train": x_train,
+        "y_train": (x_train[:, 0] * x_train[:, 1])[:, None],
+        "x_test": x_test,
+        "y_test": (x_test[:, 0] * x_test[:, 1])[:, None],
+    }
 
 
 def _square_resize(img: np.ndarray, resolution: int) -> np.ndarray:
@@ -86,7 +115,7 @@ def _square_resize(img: np.ndarray, resolution: int) -> np.ndarray:
     img = img[..., :3]
     h, w = img.shape[:2]
     s = min(h, w)
-    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    img = img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
     pil = Image.fromarray(np.asarray(img, dtype=np.uint8)).resize((resolution, resolution), Image.LANCZOS)
     return np.asarray(pil, dtype=np.float32) / 255.0
 
@@ -173,5 +202,9 @@ def split_image(images: np.ndarray):
     grid = image_grid(r)
     tr, te = (slice(0, None, 2),) * 2, (slice(1, None, 2),) * 2
     n = images.shape[0]
-    return (grid[tr].reshape(-1, 2), images[(slice(None),) + tr].reshape(n, -1, 3),
-            grid[te].reshape(-1, 2), images[(slice(None),) + te].reshape(n, -1, 3))
+    return (
+        grid[tr].reshape(-1, 2),
+        images[(slice(None),) + tr].reshape(n, -1, 3),
+        grid[te].reshape(-1, 2),
+        images[(slice(None),) + te].reshape(n, -1, 3),
+    )

@@ -59,8 +59,14 @@ def fit_exponent(x, values, ci: float = 0.95) -> dict:
             slopes.append(np.polyfit(lx[ok], np.log(row[ok]), 1)[0])
     slopes = np.asarray(slopes, dtype=float)
     r = mean_ci(slopes, ci)
-    return {"exponent": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "se": r["se"],
-            "n_seeds": r["n"], "slopes": slopes}
+    return {
+        "exponent": r["mean"],
+        "ci_low": r["ci_low"],
+        "ci_high": r["ci_high"],
+        "se": r["se"],
+        "n_seeds": r["n"],
+        "slopes": slopes,
+    }
 
 
 def verdict_from_ci(lo: float, hi: float, lower: float = -math.inf, upper: float = math.inf) -> str:

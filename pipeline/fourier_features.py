@@ -45,8 +45,9 @@ def gaussian_frequencies(d: int, n_freq: int, sigma: float, seed: int) -> np.nda
     return sigma * np.random.default_rng(seed).standard_normal((n_freq, d))
 
 
-def mapping_matrices(name: str, d: int, n_freq: int = 256, sigma: float = 10.0, pe_scale: float = 6.0,
-                     seed: int = 0) -> tuple[np.ndarray | None, np.ndarray | None]:
+def mapping_matrices(
+    name: str, d: int, n_freq: int = 256, sigma: float = 10.0, pe_scale: float = 6.0, seed: int = 0
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(B (m, d), a (m,)) of the named mapping; (None, None) for ``none`` (identity)."""
     if name == "none":
         return None, None

@@ -31,10 +31,20 @@ from .models import MLPSpec, apply, init_params
 from .ntk_analytic import nt_kernels
 
 
-def kernel_spec(n_in: int, hidden_layers: int, w_std: float, b_std: float | None, width: int = 512) -> MLPSpec:
+def kernel_spec(
+    n_in: int, hidden_layers: int, w_std: float, b_std: float | None, width: int = 512
+) -> MLPSpec:
     """NTK-parameterised ReLU MLP whose first layer sees gamma . gamma' (w_std_first = sqrt(n_in))."""
-    return MLPSpec(depth=hidden_layers, width=width, d_in=n_in, d_out=1, activation="relu", w_std=w_std,
-                   b_std=b_std, w_std_first=math.sqrt(n_in))
+    return MLPSpec(
+        depth=hidden_layers,
+        width=width,
+        d_in=n_in,
+        d_out=1,
+        activation="relu",
+        w_std=w_std,
+        b_std=b_std,
+        w_std_first=math.sqrt(n_in),
+    )
 
 
 def mapped_ntk(spec: MLPSpec, B, a, x1: np.ndarray, x2: np.ndarray | None = None) -> np.ndarray:
@@ -59,7 +69,8 @@ def stationarity_error(prof: np.ndarray) -> float:
 
 
 def spectrum(k: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(f (F,), lambda (F,)) of a symmetric profile k(Delta) on the uniform grid ``deltas`` (see module doc)."""
+    """(f (F,), lambda (F,)) of a symmetric profile k(Delta) on the uniform grid ``deltas``
+    (see the module doc)."""
     d = float(deltas[1] - deltas[0])
     n = len(deltas)
     i0 = int(np.argmin(np.abs(deltas)))
@@ -74,8 +85,9 @@ def bandwidth(freqs: np.ndarray, lam: np.ndarray, q: float = 0.9) -> float:
     return float(freqs[1:][np.searchsorted(c, q)])
 
 
-def gd_kernel_prediction(k_train: np.ndarray, k_cross: np.ndarray, y: np.ndarray, eta: float,
-                         steps: int | None) -> np.ndarray:
+def gd_kernel_prediction(
+    k_train: np.ndarray, k_cross: np.ndarray, y: np.ndarray, eta: float, steps: int | None
+) -> np.ndarray:
     """Linearised-GD prediction K(x*, X) K^-1 (I - (I - eta K)^T) y; steps None -> T = inf (interpolant).
 
     k_train (N, N), k_cross (M, N), y (N,) or (N, k) -> (M,) or (M, k). Eigen-decomposition in float64.
@@ -87,15 +99,18 @@ def gd_kernel_prediction(k_train: np.ndarray, k_cross: np.ndarray, y: np.ndarray
             g = np.where(lam > lam.max() * 1e-12, 1.0 / lam, 0.0)
         else:  # (1 - (1 - eta lam)^T) / lam; expm1/log1p keeps precision for small eta lam
             r = 1.0 - eta * lam
-            one_minus_pow = np.where(r > 0, -np.expm1(steps * np.log1p(-np.minimum(eta * lam, 1.0))),
-                                     1.0 - r ** steps)
+            one_minus_pow = np.where(
+                r > 0, -np.expm1(steps * np.log1p(-np.minimum(eta * lam, 1.0))), 1.0 - r**steps
+            )
             g = np.where(lam > 0, one_minus_pow / lam, eta * steps)
     return np.asarray(k_cross, np.float64) @ (V @ (g[:, None] * (V.T @ y.reshape(len(lam), -1)))).reshape(
-        (len(lam),) + y.shape[1:])
+        (len(lam),) + y.shape[1:]
+    )
 
 
-def train_ensemble(spec: MLPSpec, g_train, y: np.ndarray, g_test, eta: float, steps: int, seeds,
-                   dtype=jnp.float32) -> tuple[np.ndarray, np.ndarray]:
+def train_ensemble(
+    spec: MLPSpec, g_train, y: np.ndarray, g_test, eta: float, steps: int, seeds, dtype=jnp.float32
+) -> tuple[np.ndarray, np.ndarray]:
     """Full-batch GD (1/2-sum loss, step eta) of the finite NTK-parameterised net, vmapped over seeds.
 
     g_train (N, D), y (N,), g_test (M, D) mapped inputs. Returns f_train (S, N), f_test (S, M) after

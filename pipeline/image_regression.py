@@ -53,9 +53,22 @@ def psnr(pred, y):
     return -10.0 * jnp.log10(mse(pred, y))
 
 
-def fit_images(feat_train: jax.Array, y_train: jax.Array, feat_test: jax.Array, y_test: jax.Array, *,
-               width: int, hidden_layers: int, lr: float, steps: int, eval_every: int, key: jax.Array,
-               batch_images: int = 0, feat_full: jax.Array | None = None, on_eval=None) -> dict:
+def fit_images(
+    feat_train: jax.Array,
+    y_train: jax.Array,
+    feat_test: jax.Array,
+    y_test: jax.Array,
+    *,
+    width: int,
+    hidden_layers: int,
+    lr: float,
+    steps: int,
+    eval_every: int,
+    key: jax.Array,
+    batch_images: int = 0,
+    feat_full: jax.Array | None = None,
+    on_eval=None,
+) -> dict:
     """Train one network per image (vmapped) with full-batch Adam; return curves and final results.
 
     feat_train (P, D), y_train (n, P, 3), feat_test (Q, D), y_test (n, Q, 3); ``feat_full`` (R, D)
@@ -121,12 +134,16 @@ def fit_images(feat_train: jax.Array, y_train: jax.Array, feat_test: jax.Array, 
                 on_eval(lo * steps + s * len(idx), n * steps, float(p_tr.mean()), float(p_te.mean()))
         if feat_full is not None:
             recon.append(np.asarray(predict(params, feat_full)))
-    out = {"steps": np.asarray(schedule), "psnr_train": curves_tr, "psnr_test": curves_te,
-           "final_train": curves_tr[:, -1].copy(), "final_test": curves_te[:, -1].copy(),
-           "seconds": np.float64(time.perf_counter() - t0)}
+    out = {
+        "steps": np.asarray(schedule),
+        "psnr_train": curves_tr,
+        "psnr_test": curves_te,
+        "final_train": curves_tr[:, -1].copy(),
+        "final_test": curves_te[:, -1].copy(),
+        "seconds": np.float64(time.perf_counter() - t0),
+    }
     if feat_full is not None:
         out["recon"] = np.concatenate(recon).astype(np.float32)
     if not np.all(np.isfinite(out["final_test"])):
         raise FloatingPointError("non-finite PSNR after training (diverged?)")
     return out
-

@@ -13,11 +13,11 @@ import glob
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
-
 
 _UMASK = os.umask(0o022)  # read the process umask (os.umask can only set it) ...
 os.umask(_UMASK)  # ... and restore it
@@ -88,8 +88,10 @@ def load_npz(path, required: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     except FileNotFoundError as err:
         raise CorruptFileError(f"{path}: file not found") from err
     except Exception as err:  # zipfile.BadZipFile, ValueError, EOFError, OSError ...
-        raise CorruptFileError(f"{path}: cannot read as .npz ({type(err).__name__}: {err}); "
-                               "delete it and rerun the rule that makes it") from err
+        raise CorruptFileError(
+            f"{path}: cannot read as .npz ({type(err).__name__}: {err}); "
+            "delete it and rerun the rule that makes it"
+        ) from err
     missing = [k for k in required if k not in out]
     if missing:
         raise CorruptFileError(f"{path}: missing arrays {missing}; delete it and rerun")
@@ -123,8 +125,10 @@ def load_table(path, required: tuple[str, ...] = ()):
     except FileNotFoundError as err:
         raise CorruptFileError(f"{path}: file not found") from err
     except Exception as err:  # pandas.errors.ParserError, EmptyDataError, UnicodeDecodeError
-        raise CorruptFileError(f"{path}: cannot read as CSV ({type(err).__name__}: {err}); "
-                               "delete it and rerun the rule that makes it") from err
+        raise CorruptFileError(
+            f"{path}: cannot read as CSV ({type(err).__name__}: {err}); "
+            "delete it and rerun the rule that makes it"
+        ) from err
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise CorruptFileError(f"{path}: missing columns {missing}; delete it and rerun")

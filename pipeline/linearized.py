@@ -106,6 +106,10 @@ def nt_gradient_descent_mse(K, K_test, y, f0, f0_test, eta: float, t, discrete: 
         K, K_test = discrete_time_kernels(K, K_test, eta)
     y = np.asarray(y, np.float64)[:, None]
     predict = nt.predict.gradient_descent_mse(K, y, learning_rate=eta * y.size)
-    tr, te = predict(np.asarray(t, np.float64), np.asarray(f0, np.float64)[:, None],
-                     np.asarray(f0_test, np.float64)[:, None], K_test)
+    tr, te = predict(
+        np.asarray(t, np.float64),
+        np.asarray(f0, np.float64)[:, None],
+        np.asarray(f0_test, np.float64)[:, None],
+        K_test,
+    )
     return np.asarray(tr)[..., 0], np.asarray(te)[..., 0]

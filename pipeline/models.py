@@ -49,8 +49,9 @@ class MLPSpec:
 
     def __post_init__(self):
         if self.parameterization not in PARAMETERIZATIONS:
-            raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, "
-                             f"got {self.parameterization!r}")
+            raise ValueError(
+                f"parameterization must be one of {PARAMETERIZATIONS}, got {self.parameterization!r}"
+            )
         if self.depth < 1:
             raise ValueError(f"depth must be >= 1, got {self.depth}")
         if self.activation not in ACTIVATIONS:
@@ -69,11 +70,11 @@ class MLPSpec:
         first = self.w_std if self.w_std_first is None else self.w_std_first
         return (first,) + (self.w_std,) * self.depth
 
-    def with_width(self, width: int) -> "MLPSpec":
+    def with_width(self, width: int) -> MLPSpec:
         return replace(self, width=width)
 
     @classmethod
-    def from_config(cls, section: dict, width: int, d_in: int, d_out: int = 1) -> "MLPSpec":
+    def from_config(cls, section: dict, width: int, d_in: int, d_out: int = 1) -> MLPSpec:
         """The spec of a config section (``ntk.net``, an entry of ``train.archs``, ``train.jacot``,
         a train sidecar's arch fields ...) at ``width`` for inputs of dimension ``d_in``.
 
@@ -91,9 +92,16 @@ class MLPSpec:
         else:
             first = None if section.get("w_std_first") is None else float(section["w_std_first"])
         b_std = section.get("b_std")
-        return cls(depth=int(section["depth"]), width=int(width), d_in=int(d_in), d_out=int(d_out),
-                   activation=str(section["activation"]), w_std=w_std,
-                   b_std=None if b_std is None else float(b_std), w_std_first=first)
+        return cls(
+            depth=int(section["depth"]),
+            width=int(width),
+            d_in=int(d_in),
+            d_out=int(d_out),
+            activation=str(section["activation"]),
+            w_std=w_std,
+            b_std=None if b_std is None else float(b_std),
+            w_std_first=first,
+        )
 
 
 def two_layer_relu(width: int, d_in: int = 2) -> MLPSpec:
@@ -105,6 +113,7 @@ def init_params(key: jax.Array, spec: MLPSpec, dtype=jnp.float32) -> list[dict]:
     """Draw W_l, b_l ~ N(0, 1) for every layer. Returns the list-of-dicts pytree."""
     if spec.parameterization != "ntk":
         from .parameterisations import init_params as init_other
+
         return init_other(key, spec, dtype)
     params = []
     keys = jax.random.split(key, 2 * (spec.depth + 1))
@@ -131,6 +140,7 @@ def forward(params: list[dict], x: jax.Array, spec: MLPSpec) -> tuple[jax.Array,
     """
     if spec.parameterization != "ntk":
         from .parameterisations import forward as forward_other
+
         return forward_other(params, x, spec)
     phi, _ = activation(spec)
     hs, zs = [x], []
@@ -149,4 +159,3 @@ def forward(params: list[dict], x: jax.Array, spec: MLPSpec) -> tuple[jax.Array,
 def apply(params: list[dict], x: jax.Array, spec: MLPSpec) -> jax.Array:
     """f(params, x): (N, d_in) -> (N, d_out)."""
     return forward(params, x, spec)[0]
-seed_net = two_layer_relu  # transitional alias (new stages in progress); removed once they use the new name

@@ -58,7 +58,7 @@ def _get_flops(f, optimize: bool, *a, **kw) -> float:
     return analysis["flops"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load():
     """Import and return the patched ``neural_tangents`` module.
 
@@ -74,8 +74,7 @@ def load():
             "analytic kernels are unavailable in this environment (use the pinned .venv)."
         )
     _patch_jax()
-    sys.modules.setdefault("neural_tangents.experimental",
-                           _ExperimentalStub("neural_tangents.experimental"))
+    sys.modules.setdefault("neural_tangents.experimental", _ExperimentalStub("neural_tangents.experimental"))
     try:
         import neural_tangents as nt
     except ModuleNotFoundError as err:  # pragma: no cover - depends on the install

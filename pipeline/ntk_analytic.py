@@ -24,7 +24,8 @@ it: ~3e-8 relative in float64, ~1e-4 in float32). Off the diagonal, pairs with c
 eps of +-1 (near-coincident or antipodal inputs) lose accuracy to ~sqrt(eps) in t: use float64
 (``jax.experimental.enable_x64``) for reference kernels, as the ntk stage does.
 
-For the two-layer ReLU net (``models.two_layer_relu``: depth 1, no bias, w_std_first = sqrt(d)) the two parts are
+For the two-layer ReLU net (``models.two_layer_relu``: depth 1, no bias, w_std_first = sqrt(d)) the
+two parts are
 K^(a) = x.x' (pi - t)/(2 pi) and K^(b) = |x||x'| (sin t + (pi - t) cos t)/(2 pi).
 
 ``nt_kernels`` is neural-tangents' ``stax`` kernel of the very same architecture (imported lazily
@@ -43,7 +44,8 @@ from .models import MLPSpec
 
 
 def relu_expectations(q1: jnp.ndarray, q2: jnp.ndarray, s12: jnp.ndarray):
-    """E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for variances q1 (N1,), q2 (N2,), covariance s12 (N1, N2)."""
+    """E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for variances q1 (N1,), q2 (N2,) and
+    covariance s12 (N1, N2)."""
     norm = jnp.sqrt(q1[:, None] * q2[None, :])
     cos = jnp.clip(jnp.where(norm > 0, s12 / jnp.where(norm > 0, norm, 1.0), 0.0), -1.0, 1.0)
     t = jnp.arccos(cos)
@@ -55,7 +57,7 @@ def erf_expectations(q1: jnp.ndarray, q2: jnp.ndarray, s12: jnp.ndarray):
     """E[erf(u) erf(v)] and E[erf'(u) erf'(v)] for variances q1 (N1,), q2 (N2,), covariance s12 (N1, N2)."""
     d = (1 + 2 * q1[:, None]) * (1 + 2 * q2[None, :])
     e = (2 / math.pi) * jnp.arcsin(jnp.clip(2 * s12 / jnp.sqrt(d), -1.0, 1.0))
-    return e, (4 / math.pi) / jnp.sqrt(d - 4 * s12 ** 2)
+    return e, (4 / math.pi) / jnp.sqrt(d - 4 * s12**2)
 
 
 def _diag_expectation(act: str, q: jnp.ndarray) -> jnp.ndarray:
@@ -72,8 +74,8 @@ def limit_kernels(spec: MLPSpec, x1: jnp.ndarray, x2: jnp.ndarray | None = None)
     """
     x2_ = x1 if x2 is None else x2
     expect = relu_expectations if spec.activation == "relu" else erf_expectations
-    b2 = 0.0 if spec.b_std is None else spec.b_std ** 2
-    w2 = [w ** 2 for w in spec.w_stds]
+    b2 = 0.0 if spec.b_std is None else spec.b_std**2
+    w2 = [w**2 for w in spec.w_stds]
     s12 = w2[0] * (x1 @ x2_.T) / spec.d_in + b2
     # x2 None: the variances are read off the diagonal, so cos t = 1 exactly there (no arccos
     # rounding on the diagonal); otherwise they follow their own recursion.
@@ -103,8 +105,9 @@ def stax_layers(spec: MLPSpec):
     act = stax.Relu() if spec.activation == "relu" else stax.Erf()
     layers = []
     for l in range(spec.depth + 1):
-        layers.append(stax.Dense(spec.fan_outs[l], W_std=spec.w_stds[l], b_std=spec.b_std,
-                                 parameterization="ntk"))
+        layers.append(
+            stax.Dense(spec.fan_outs[l], W_std=spec.w_stds[l], b_std=spec.b_std, parameterization="ntk")
+        )
         if l < spec.depth:
             layers.append(act)
     return stax.serial(*layers)

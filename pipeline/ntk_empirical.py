@@ -89,8 +89,10 @@ def _tile(s1, s2, reduce: bool) -> jax.Array:
 
 def _take(s, start, size: int):
     a, b = s
-    return ([jax.lax.dynamic_slice_in_dim(t, start, size, axis=0) for t in a],
-            [jax.lax.dynamic_slice_in_dim(t, start, size, axis=1) for t in b])
+    return (
+        [jax.lax.dynamic_slice_in_dim(t, start, size, axis=0) for t in a],
+        [jax.lax.dynamic_slice_in_dim(t, start, size, axis=1) for t in b],
+    )
 
 
 def _symmetrize(k: jax.Array) -> jax.Array:
@@ -144,8 +146,13 @@ def _kernel(params, x1, spec, x2, block_size, reduce):
     return _blocked(s1, s2, n1, n2, block_size, symmetric, reduce)
 
 
-def ntk_parts(params: list[dict], x1: jax.Array, spec: MLPSpec, x2: jax.Array | None = None,
-              block_size: int | str | None = "auto") -> jax.Array:
+def ntk_parts(
+    params: list[dict],
+    x1: jax.Array,
+    spec: MLPSpec,
+    x2: jax.Array | None = None,
+    block_size: int | str | None = "auto",
+) -> jax.Array:
     """Per-layer empirical NTK parts, shape (depth+1, N1, N2); their sum is K(x1, x2).
 
     Part l includes layer l's weight term and, when the net has biases, its bias term.
@@ -155,8 +162,13 @@ def ntk_parts(params: list[dict], x1: jax.Array, spec: MLPSpec, x2: jax.Array | 
     return _kernel(params, x1, spec, x2, block_size, reduce=False)
 
 
-def ntk(params: list[dict], x1: jax.Array, spec: MLPSpec, x2: jax.Array | None = None,
-        block_size: int | str | None = "auto") -> jax.Array:
+def ntk(
+    params: list[dict],
+    x1: jax.Array,
+    spec: MLPSpec,
+    x2: jax.Array | None = None,
+    block_size: int | str | None = "auto",
+) -> jax.Array:
     """Empirical NTK K(x1, x2), shape (N1, N2) (the parts summed inside each tile)."""
     return _kernel(params, x1, spec, x2, block_size, reduce=True)
 

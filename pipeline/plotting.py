@@ -15,13 +15,21 @@ PALETTE = "viridis"
 
 def setup() -> None:
     """Apply the pipeline's seaborn theme (call once per process before plotting)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
-                  rc={"figure.dpi": 110, "savefig.dpi": 130, "axes.titlesize": 11,
-                      "axes.labelsize": 10, "legend.fontsize": 8})
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette="colorblind",
+        rc={
+            "figure.dpi": 110,
+            "savefig.dpi": 130,
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "legend.fontsize": 8,
+        },
+    )
 
 
-def reference_power_law(ax, x, x0: float, y0: float, exponent: float, label: str | None = None,
-                        **kw) -> None:
+def reference_power_law(ax, x, x0: float, y0: float, exponent: float, label: str | None = None, **kw) -> None:
     """Draw y = y0 * (x / x0) ** exponent as a dashed grey theory line on ``ax``."""
     x = np.asarray(x, dtype=float)
     kw = {"color": "0.3", "ls": "--", "lw": 1.2, **kw}

@@ -39,4 +39,6 @@ class Progress:
         elapsed = now - self.t0
         eta = elapsed / done * (self.total - done) if done else float("nan")
         extra = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
-        self.logger.info(f"{self.what} {done}/{self.total} elapsed={elapsed:.1f}s eta={eta:.1f}s {extra}".rstrip())
+        self.logger.info(
+            f"{self.what} {done}/{self.total} elapsed={elapsed:.1f}s eta={eta:.1f}s {extra}".rstrip()
+        )

@@ -11,8 +11,20 @@ import platform
 import subprocess
 from pathlib import Path
 
-PACKAGES = ("ntk-pipeline", "jax", "jaxlib", "neural-tangents", "optax", "numpy", "scipy",
-            "pandas", "seaborn", "matplotlib", "scikit-image", "snakemake")
+PACKAGES = (
+    "ntk-pipeline",
+    "jax",
+    "jaxlib",
+    "neural-tangents",
+    "optax",
+    "numpy",
+    "scipy",
+    "pandas",
+    "seaborn",
+    "matplotlib",
+    "scikit-image",
+    "snakemake",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -26,15 +38,24 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def git_commit() -> str | None:
     """The commit of the checkout holding this package (with '-dirty' if modified), or None."""
     root = Path(__file__).resolve().parent.parent
     try:
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -56,8 +77,12 @@ def device_description() -> dict[str, str]:
 
     dev = jax.devices()[0]
     kind = dev.device_kind if dev.platform != "cpu" else cpu_model()
-    return {"backend": dev.platform, "device": kind, "device_count": str(jax.device_count()),
-            "cpu_count": str(os.cpu_count())}
+    return {
+        "backend": dev.platform,
+        "device": kind,
+        "device_count": str(jax.device_count()),
+        "cpu_count": str(os.cpu_count()),
+    }
 
 
 def config_hash(cfg: dict) -> str:
@@ -68,8 +93,7 @@ def config_hash(cfg: dict) -> str:
 
 def metadata(config: dict | None = None, **extra) -> dict:
     """The provenance record written beside every output."""
-    meta = {"versions": package_versions(), "git_commit": git_commit(),
-            "device": device_description()}
+    meta = {"versions": package_versions(), "git_commit": git_commit(), "device": device_description()}
     if config is not None:
         meta["config_hash"] = config_hash(config)
         meta["config"] = config

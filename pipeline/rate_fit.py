@@ -57,8 +57,9 @@ def predicted_rate_flow(eta, lam) -> np.ndarray:
     return np.asarray(eta, dtype=np.float64) * np.asarray(lam, dtype=np.float64)
 
 
-def predicted_components(steps: np.ndarray, eta: float, evals: np.ndarray, evecs: np.ndarray,
-                         labels: np.ndarray, u0: np.ndarray) -> np.ndarray:
+def predicted_components(
+    steps: np.ndarray, eta: float, evals: np.ndarray, evecs: np.ndarray, labels: np.ndarray, u0: np.ndarray
+) -> np.ndarray:
     """Linear-theory projection norms (T, G): || diag((1 - eta lambda_j)^t) V_g^T u_0 ||."""
     c = evecs.T @ np.asarray(u0, dtype=np.float64)  # (N,)
     q = 1.0 - eta * np.asarray(evals, dtype=np.float64)
@@ -68,8 +69,9 @@ def predicted_components(steps: np.ndarray, eta: float, evals: np.ndarray, evecs
     return np.sqrt(amp2 @ onehot)
 
 
-def predicted_loss(steps: np.ndarray, eta: float, evals: np.ndarray, evecs: np.ndarray,
-                   u0: np.ndarray) -> np.ndarray:
+def predicted_loss(
+    steps: np.ndarray, eta: float, evals: np.ndarray, evecs: np.ndarray, u0: np.ndarray
+) -> np.ndarray:
     """Linear-theory train loss (T,): L_t = 1/2 sum_i (1 - eta lambda_i)^(2t) <u_0, v_i>^2."""
     c2 = (evecs.T @ np.asarray(u0, dtype=np.float64)) ** 2
     q2 = (1.0 - eta * np.asarray(evals, dtype=np.float64)) ** 2
@@ -108,12 +110,23 @@ def loglinear_fit(t: np.ndarray, r: np.ndarray, mask: np.ndarray) -> dict[str, n
     slope = np.where(few, np.nan, slope)
     stderr = np.where(n < 3, np.nan, stderr)
     r2 = np.where(n < 3, np.nan, r2)
-    return {"rate": -slope, "stderr": stderr, "r2": r2, "intercept": np.where(few, np.nan, ym - slope * tm),
-            "n": n.astype(np.int64)}
+    return {
+        "rate": -slope,
+        "stderr": stderr,
+        "r2": r2,
+        "intercept": np.where(few, np.nan, ym - slope * tm),
+        "n": n.astype(np.int64),
+    }
 
 
-def fit_rates(steps: np.ndarray, r: np.ndarray, floor, min_points: int = 3,
-              is_null: np.ndarray | None = None, decay: float = 0.0) -> dict[str, np.ndarray]:
+def fit_rates(
+    steps: np.ndarray,
+    r: np.ndarray,
+    floor,
+    min_points: int = 3,
+    is_null: np.ndarray | None = None,
+    decay: float = 0.0,
+) -> dict[str, np.ndarray]:
     """Fit the decay rate of each component r (T, G) over its window above
     max(``floor``, ``decay`` * r(0)) (``decay`` = 1e-2: the first two decades of decay).
 
@@ -155,9 +168,19 @@ def relative_error(measured, predicted) -> np.ndarray:
         return np.where(np.isfinite(p) & (p != 0), np.abs(m - p) / np.abs(p), np.nan)
 
 
-def analyse(steps: np.ndarray, u: np.ndarray, eta: float, K: np.ndarray, *, rtol: float, null_rtol: float,
-            window_floor: float, window_decay: float, min_points: int,
-            gamma: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def analyse(
+    steps: np.ndarray,
+    u: np.ndarray,
+    eta: float,
+    K: np.ndarray,
+    *,
+    rtol: float,
+    null_rtol: float,
+    window_floor: float,
+    window_decay: float,
+    min_points: int,
+    gamma: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Everything per eigenspace of K for one run: u (T, N) residuals at ``steps`` (T,).
 
     Returns (G,) arrays lam (projection-weighted eigenvalue), lam_lo, lam_hi, mult, is_null,
@@ -178,11 +201,28 @@ def analyse(steps: np.ndarray, u: np.ndarray, eta: float, K: np.ndarray, *, rtol
     k, purity = spectral.harmonic_labels(evecs, labels, gamma)
     rate_pred = np.where(sp["is_null"], 0.0, predicted_rate(eta, lam))
     ok = fit["status"] == STATUS_OK
-    return {"lam": lam, "lam_lo": sp["lam_lo"], "lam_hi": sp["lam_hi"], "mult": sp["mult"],
-            "is_null": sp["is_null"], "harmonic": k, "purity": purity, "rate_pred": rate_pred,
-            "rate_pred_flow": np.where(sp["is_null"], 0.0, predicted_rate_flow(eta, lam)),
-            "rate_fit": fit["rate"], "rate_stderr": fit["stderr"], "r2": fit["r2"], "n_points": fit["n"],
-            "t_lo": fit["t_lo"], "t_hi": fit["t_hi"], "status": fit["status"],
-            "rel_error": np.where(ok, relative_error(fit["rate"], rate_pred), np.nan), "r0": r[0],
-            "r": r, "r_pred": predicted_components(steps, eta, evals, evecs, labels, u[0]),
-            "evals": evals, "evecs": evecs, "labels": labels}
+    return {
+        "lam": lam,
+        "lam_lo": sp["lam_lo"],
+        "lam_hi": sp["lam_hi"],
+        "mult": sp["mult"],
+        "is_null": sp["is_null"],
+        "harmonic": k,
+        "purity": purity,
+        "rate_pred": rate_pred,
+        "rate_pred_flow": np.where(sp["is_null"], 0.0, predicted_rate_flow(eta, lam)),
+        "rate_fit": fit["rate"],
+        "rate_stderr": fit["stderr"],
+        "r2": fit["r2"],
+        "n_points": fit["n"],
+        "t_lo": fit["t_lo"],
+        "t_hi": fit["t_hi"],
+        "status": fit["status"],
+        "rel_error": np.where(ok, relative_error(fit["rate"], rate_pred), np.nan),
+        "r0": r[0],
+        "r": r,
+        "r_pred": predicted_components(steps, eta, evals, evecs, labels, u[0]),
+        "evals": evals,
+        "evecs": evecs,
+        "labels": labels,
+    }

@@ -12,17 +12,25 @@ STAGE_ORDER = tuple(s for s in STAGE_NAMES if s != "report")  # verdict-table or
 
 def stage_tables(targets: dict, results: str) -> dict[str, tuple[str, str]]:
     """Table name -> (stage, CSV path) for every results/tables/<name>.csv in TARGETS[stage]."""
-    return {p.rsplit("/", 1)[-1][:-len(".csv")]: (stage, p)
-            for stage, paths in targets.items() if stage != "report"
-            for p in map(str, paths) if p.startswith(f"{results}/tables/") and p.endswith(".csv")}
+    return {
+        p.rsplit("/", 1)[-1][: -len(".csv")]: (stage, p)
+        for stage, paths in targets.items()
+        if stage != "report"
+        for p in map(str, paths)
+        if p.startswith(f"{results}/tables/") and p.endswith(".csv")
+    }
 
 
 def report_entries(workflow) -> list[tuple[str, object]]:
     """(file pattern, ReportObject) of every rule output marked with report(...)."""
     from snakemake.io import get_flag_value, is_flagged
 
-    return [(str(f), get_flag_value(f, "report")) for r in workflow.rules for f in r.output
-            if is_flagged(f, "report")]
+    return [
+        (str(f), get_flag_value(f, "report"))
+        for r in workflow.rules
+        for f in r.output
+        if is_flagged(f, "report")
+    ]
 
 
 def table_placement(workflow, results: str, stage: str) -> dict:
@@ -38,10 +46,16 @@ def table_placement(workflow, results: str, stage: str) -> dict:
     subs = [o.subcategory for o in objs if o.subcategory is not None]
     keys = [next(iter(o.labels)) for o in objs if isinstance(o.labels, dict) and o.labels]
     if subs or not objs:
-        return {"category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
-                "subcategory": "Tables", "label": "table"}
-    return {"category": cats[0] if cats else STAGE_TITLES.get(stage, stage), "subcategory": None,
-            "label": keys[0] if keys else "table"}
+        return {
+            "category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
+            "subcategory": "Tables",
+            "label": "table",
+        }
+    return {
+        "category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
+        "subcategory": None,
+        "label": keys[0] if keys else "table",
+    }
 
 
 def table_label(placement: dict, name: str) -> dict:
@@ -57,7 +71,7 @@ def pattern_regex(pattern: str) -> re.Pattern:
     """A Snakemake file pattern ('a/{w}.tsv', '{w,[0-9]+}') -> a regex matching its files."""
     out, pos = "", 0
     for m in re.finditer(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\s*,\s*((?:[^{}]|\{[^{}]*\})+))?\}", pattern):
-        out += re.escape(pattern[pos:m.start()])
+        out += re.escape(pattern[pos : m.start()])
         out += f"({m.group(2)})" if m.group(2) else "(.+)"
         pos = m.end()
     return re.compile(out + re.escape(pattern[pos:]) + r"\Z")

@@ -83,8 +83,16 @@ def eigenspaces(K: np.ndarray, rtol: float, null_rtol: float) -> dict[str, np.nd
     ns = null_space_index(evals, labels, null_rtol)
     if ns is not None:
         is_null[ns] = True
-    return {"evals": evals, "evecs": evecs, "labels": labels, "lam": lam, "lam_lo": lo, "lam_hi": hi,
-            "mult": mult, "is_null": is_null}
+    return {
+        "evals": evals,
+        "evecs": evecs,
+        "labels": labels,
+        "lam": lam,
+        "lam_lo": lo,
+        "lam_hi": hi,
+        "mult": mult,
+        "is_null": is_null,
+    }
 
 
 def circle_angles(x: np.ndarray, atol: float = 1e-6) -> np.ndarray | None:

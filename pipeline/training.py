@@ -35,16 +35,16 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import linearized
 from .models import MLPSpec, apply, init_params
 from .ntk_empirical import ntk_parts
-from . import linearized
 
 
 class DivergenceError(RuntimeError):
@@ -54,6 +54,7 @@ class DivergenceError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 # learning rate, recorded steps, initialisation
 # --------------------------------------------------------------------------------------------
+
 
 def effective_eta(lr: float, n_train: int, loss: str = "sum") -> float:
     """Step size on our 1/2-sum loss for a learning rate given on ``loss`` ('sum' or 'mean' = 1/(2N))."""
@@ -90,6 +91,7 @@ def first_layer_units(params, n_units: int):
 # per-seed model functions: outputs, loss + gradient, NTK parts
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ModelFns:
     """Per-seed functions of one architecture (vmap them over seeds)."""
@@ -101,8 +103,9 @@ class ModelFns:
 
 def uses_fast_path(spec: MLPSpec) -> bool:
     """The hand-written form covers the NTK parameterisation only (``models`` conventions)."""
-    return (spec.depth == 1 and spec.activation == "relu" and spec.d_out == 1
-            and spec.parameterization == "ntk")
+    return (
+        spec.depth == 1 and spec.activation == "relu" and spec.d_out == 1 and spec.parameterization == "ntk"
+    )
 
 
 def _small_matmul(x, w):
@@ -111,7 +114,7 @@ def _small_matmul(x, w):
         return x @ w
     z = x[:, 0:1] * w[0][None, :]
     for k in range(1, x.shape[1]):
-        z = z + x[:, k:k + 1] * w[k][None, :]
+        z = z + x[:, k : k + 1] * w[k][None, :]
     return z
 
 
@@ -148,7 +151,7 @@ def fast_one_hidden_relu(spec: MLPSpec) -> ModelFns:
         p = (xt * u[:, None]).T @ mask  # (d', m)
         g_theta = c2 * v[None, :] * p
         g_v = c2 * jnp.sum(theta * p, 0)
-        grads = [{"W": g_theta[:spec.d_in]}, {"W": g_v[:, None]}]
+        grads = [{"W": g_theta[: spec.d_in]}, {"W": g_v[:, None]}]
         if beta is not None:
             grads[0]["b"] = g_theta[spec.d_in]
             grads[1]["b"] = beta * jnp.sum(u)[None]
@@ -165,9 +168,9 @@ def fast_one_hidden_relu(spec: MLPSpec) -> ModelFns:
         xt1, h1, g1 = signals(params, x1)
         xt2, h2, g2 = (xt1, h1, g1) if x2 is None else signals(params, x2)
         k_first = (xt1 @ xt2.T) * (g1 @ g2.T)  # weights (c1^2 x.x') and bias (b_std^2) of layer 1
-        k_out = c2 ** 2 * (h1 @ h2.T)
+        k_out = c2**2 * (h1 @ h2.T)
         if beta is not None:
-            k_out = k_out + beta ** 2
+            k_out = k_out + beta**2
         return jnp.stack([k_first, k_out])
 
     return ModelFns(output, loss_grad, kernel_parts)
@@ -191,8 +194,9 @@ def generic_fns(spec: MLPSpec) -> ModelFns:
 
     def kernel_parts(params, x1, x2=None):
         if spec.parameterization != "ntk":  # ntk_parts hard-codes the NTK multipliers
-            raise NotImplementedError(f"empirical NTK parts of a {spec.parameterization!r} net: use "
-                                      "parameterisations.effective_ntk")
+            raise NotImplementedError(
+                f"empirical NTK parts of a {spec.parameterization!r} net: use parameterisations.effective_ntk"
+            )
         return ntk_parts(params, x1, spec, x2)
 
     return ModelFns(output, loss_grad, kernel_parts)
@@ -208,6 +212,7 @@ def model_fns(spec: MLPSpec, fast: bool | None = None) -> ModelFns:
 # --------------------------------------------------------------------------------------------
 # GD building blocks (batched over seeds)
 # --------------------------------------------------------------------------------------------
+
 
 def _bcast(a, leaf):
     """Broadcast a per-seed (S,) array against a stacked leaf (S, ...)."""
@@ -233,22 +238,26 @@ def over_seeds(fn, seed_batch: int | None = None):
 
 def gd_update(params, grads, eta, active):
     """w <- w - eta * grad for active seeds; frozen otherwise. eta, active: (S,)."""
-    return jax.tree.map(lambda p, g: jnp.where(_bcast(active, p), p - _bcast(eta, p).astype(p.dtype) * g, p),
-                        params, grads)
+    return jax.tree.map(
+        lambda p, g: jnp.where(_bcast(active, p), p - _bcast(eta, p).astype(p.dtype) * g, p), params, grads
+    )
 
 
 def rel_change(params, params0):
     """||w - w0|| / ||w0|| per seed: total (S,) and per layer (S, L1) (a layer = its W and b)."""
     num, den = [], []
     for layer, layer0 in zip(params, params0):
-        num.append(sum(jnp.sum((layer[k] - layer0[k]) ** 2, axis=tuple(range(1, layer[k].ndim))) for k in layer))
+        num.append(
+            sum(jnp.sum((layer[k] - layer0[k]) ** 2, axis=tuple(range(1, layer[k].ndim))) for k in layer)
+        )
         den.append(sum(jnp.sum(layer0[k] ** 2, axis=tuple(range(1, layer0[k].ndim))) for k in layer0))
     num, den = jnp.stack(num, 1), jnp.stack(den, 1)
     return jnp.sqrt(num.sum(1) / den.sum(1)), jnp.sqrt(num / den)
 
 
-def gd_run(spec: MLPSpec, params0, x, y, eta, n_steps: int, fast: bool | None = None,
-           seed_batch: int | None = None):
+def gd_run(
+    spec: MLPSpec, params0, x, y, eta, n_steps: int, fast: bool | None = None, seed_batch: int | None = None
+):
     """Plain vmapped GD for ``n_steps`` (no records): returns (params_T, loss (n_steps + 1, S)).
 
     eta: (S,) or scalar on the 1/2-sum loss; y: (N,). The last loss row is the loss at step n_steps.
@@ -277,8 +286,17 @@ def gd_run(spec: MLPSpec, params0, x, y, eta, n_steps: int, fast: bool | None = 
 # --------------------------------------------------------------------------------------------
 
 RUN_KEYS = ("params", "lin_train", "lin_test", "diverged", "div_step", "loss_now", "t")
-RECORD_KEYS = ("loss", "f_train", "f_test", "f_lin_train", "f_lin_test", "w_rel", "w_rel_layers",
-               "k_drift_fro", "k_drift_op")
+RECORD_KEYS = (
+    "loss",
+    "f_train",
+    "f_test",
+    "f_lin_train",
+    "f_lin_test",
+    "w_rel",
+    "w_rel_layers",
+    "k_drift_fro",
+    "k_drift_op",
+)
 
 
 def _chunk_plan(n_steps: int, steps: np.ndarray, n_chunks: int):
@@ -310,8 +328,14 @@ def _chunk_plan(n_steps: int, steps: np.ndarray, n_chunks: int):
 
 
 @functools.lru_cache(maxsize=16)
-def make_sweep_program(spec: MLPSpec, n_steps: int, n_records: int, divergence_factor: float,
-                       fast: bool | None = None, seed_batch: int | None = None):
+def make_sweep_program(
+    spec: MLPSpec,
+    n_steps: int,
+    n_records: int,
+    divergence_factor: float,
+    fast: bool | None = None,
+    seed_batch: int | None = None,
+):
     """The chunk program ``advance(state, consts, counts (G,), slots (G,)) -> state``: for each segment
     g, ``counts[g]`` GD steps (a while loop), then the records into slot ``slots[g]`` (none if -1).
     Returns (model fns, ``compile_for(*args)`` -> the program compiled for those shapes, cached).
@@ -332,11 +356,19 @@ def make_sweep_program(spec: MLPSpec, n_steps: int, n_records: int, divergence_f
         w_rel, w_rel_layers = rel_change(p, c["params0"])
         K = kern(p, c["x_train"])
         dK = K - c["K0"]
-        fro = jnp.sqrt(jnp.sum(dK ** 2, (1, 2)) / jnp.sum(c["K0"] ** 2, (1, 2)))
+        fro = jnp.sqrt(jnp.sum(dK**2, (1, 2)) / jnp.sum(c["K0"] ** 2, (1, 2)))
         op = jnp.max(jnp.abs(jnp.linalg.eigvalsh(dK)), -1)
-        vals = {"loss": loss, "f_train": f, "f_test": f_test, "f_lin_train": state["lin_train"],
-                "f_lin_test": state["lin_test"], "w_rel": w_rel, "w_rel_layers": w_rel_layers,
-                "k_drift_fro": fro, "k_drift_op": op}
+        vals = {
+            "loss": loss,
+            "f_train": f,
+            "f_test": f_test,
+            "f_lin_train": state["lin_train"],
+            "f_lin_test": state["lin_test"],
+            "w_rel": w_rel,
+            "w_rel_layers": w_rel_layers,
+            "k_drift_fro": fro,
+            "k_drift_op": op,
+        }
         # records of a diverged seed are NaN (the run is marked and kept out of fits and figures)
         bad = state["diverged"] | ~jnp.isfinite(loss) | (loss > divergence_factor * c["loss0"])
         new = dict(state)
@@ -354,8 +386,9 @@ def make_sweep_program(spec: MLPSpec, n_steps: int, n_records: int, divergence_f
         active = ~diverged
         new = dict(state)
         new["params"] = gd_update(state["params"], g, c["eta"], active)
-        lt, lx = linearized.kernel_gd_step(state["lin_train"], state["lin_test"], c["y"], c["K0"],
-                                           c["K0_test"], c["eta"])
+        lt, lx = linearized.kernel_gd_step(
+            state["lin_train"], state["lin_test"], c["y"], c["K0"], c["K0_test"], c["eta"]
+        )
         new["lin_train"] = jnp.where(active[:, None], lt, state["lin_train"])
         new["lin_test"] = jnp.where(active[:, None], lx, state["lin_test"])
         new["diverged"] = diverged
@@ -388,11 +421,25 @@ def make_sweep_program(spec: MLPSpec, n_steps: int, n_records: int, divergence_f
     return fns, compile_for
 
 
-def train_sweep(spec: MLPSpec, params0, x_train, y_train, x_test, *, n_steps: int, steps,
-                lr: float, lr_mode: str = "relative", divergence_factor: float = 1000.0,
-                n_chunks: int = 10, fast: bool | None = None, on_chunk: Callable | None = None,
-                on_compiled: Callable | None = None, heatmap_units: int = 48,
-                seed_batch: int | None = None) -> dict[str, np.ndarray]:
+def train_sweep(
+    spec: MLPSpec,
+    params0,
+    x_train,
+    y_train,
+    x_test,
+    *,
+    n_steps: int,
+    steps,
+    lr: float,
+    lr_mode: str = "relative",
+    divergence_factor: float = 1000.0,
+    n_chunks: int = 10,
+    fast: bool | None = None,
+    on_chunk: Callable | None = None,
+    on_compiled: Callable | None = None,
+    heatmap_units: int = 48,
+    seed_batch: int | None = None,
+) -> dict[str, np.ndarray]:
     """Train S seeds of ``spec`` by full-batch GD and return the records of the train file format
     (``pipeline.stages.train`` docstring).
 
@@ -427,16 +474,37 @@ def train_sweep(spec: MLPSpec, params0, x_train, y_train, x_test, *, n_steps: in
     f0, f0_test = out0(params0, x_train), out0(params0, x_test)
     loss0 = 0.5 * jnp.sum((f0 - y_train[None]) ** 2, 1)
 
-    consts = {"params0": params0, "x_train": x_train, "y": y_train, "x_test": x_test, "eta": eta,
-              "K0": K0, "K0_test": K0_test, "loss0": loss0}
+    consts = {
+        "params0": params0,
+        "x_train": x_train,
+        "y": y_train,
+        "x_test": x_test,
+        "eta": eta,
+        "K0": K0,
+        "K0_test": K0_test,
+        "loss0": loss0,
+    }
     L1 = spec.depth + 1
     buf = lambda *shape: jnp.zeros((n_rec, n_seeds) + shape, dtype)  # noqa: E731
-    state = {"params": params0, "lin_train": f0, "lin_test": f0_test,
-             "diverged": jnp.zeros((n_seeds,), bool), "loss_now": loss0, "t": jnp.int32(0),
-             "div_step": jnp.full((n_seeds,), -1, jnp.int32),
-             "KT": K0, "loss": buf(), "f_train": buf(n), "f_test": buf(m_test), "f_lin_train": buf(n),
-             "f_lin_test": buf(m_test), "w_rel": buf(), "w_rel_layers": buf(L1), "k_drift_fro": buf(),
-             "k_drift_op": buf()}
+    state = {
+        "params": params0,
+        "lin_train": f0,
+        "lin_test": f0_test,
+        "diverged": jnp.zeros((n_seeds,), bool),
+        "loss_now": loss0,
+        "t": jnp.int32(0),
+        "div_step": jnp.full((n_seeds,), -1, jnp.int32),
+        "KT": K0,
+        "loss": buf(),
+        "f_train": buf(n),
+        "f_test": buf(m_test),
+        "f_lin_train": buf(n),
+        "f_lin_test": buf(m_test),
+        "w_rel": buf(),
+        "w_rel_layers": buf(L1),
+        "k_drift_fro": buf(),
+        "k_drift_op": buf(),
+    }
     counts, slots = _chunk_plan(n_steps, steps, n_chunks)
     t0 = time.perf_counter()
     program = compile_for(state, consts, jnp.asarray(counts[0]), jnp.asarray(slots[0]))  # once, ahead of time
@@ -445,14 +513,19 @@ def train_sweep(spec: MLPSpec, params0, x_train, y_train, x_test, *, n_steps: in
     for c in range(counts.shape[0]):
         state = program(state, consts, jnp.asarray(counts[c]), jnp.asarray(slots[c]))
         if on_chunk is not None:
-            on_chunk(int(counts[:c + 1].sum()), state, np.asarray(eta))
+            on_chunk(int(counts[: c + 1].sum()), state, np.asarray(eta))
 
     res = {k: np.swapaxes(np.asarray(state[k]), 0, 1) for k in RECORD_KEYS}  # (S, T, ...)
-    res.update(eta=np.asarray(eta), lambda_max=np.asarray(lam_max), K0=np.asarray(K0),
-               KT=np.asarray(state["KT"]), diverged=np.asarray(state["diverged"]),
-               diverged_step=np.asarray(state["div_step"]),
-               w_first_0=np.asarray(first_layer_units(params0, heatmap_units)),
-               w_first_T=np.asarray(first_layer_units(state["params"], heatmap_units)))
+    res.update(
+        eta=np.asarray(eta),
+        lambda_max=np.asarray(lam_max),
+        K0=np.asarray(K0),
+        KT=np.asarray(state["KT"]),
+        diverged=np.asarray(state["diverged"]),
+        diverged_step=np.asarray(state["div_step"]),
+        w_first_0=np.asarray(first_layer_units(params0, heatmap_units)),
+        w_first_T=np.asarray(first_layer_units(state["params"], heatmap_units)),
+    )
     return res
 
 
@@ -463,8 +536,14 @@ def divergence_message(arch: str, width: int, seeds, res_or_state, eta) -> str |
         return None
     step_key = "diverged_step" if "diverged_step" in res_or_state else "div_step"
     steps = np.asarray(res_or_state[step_key])
-    parts = [f"seed {int(seeds[i])} (learning rate eta = {float(np.asarray(eta)[i]):.4g} on the 1/2-sum loss, "
-             f"step {int(steps[i])})" for i in np.flatnonzero(div)]
-    return (f"training diverged for arch {arch!r}, width {width}: " + "; ".join(parts)
-            + " (non-finite loss or loss grown by the divergence factor). Lower train.lr, or set "
-              "train.on_divergence: mark to keep the other seeds.")
+    parts = [
+        f"seed {int(seeds[i])} (learning rate eta = {float(np.asarray(eta)[i]):.4g} on the 1/2-sum loss, "
+        f"step {int(steps[i])})"
+        for i in np.flatnonzero(div)
+    ]
+    return (
+        f"training diverged for arch {arch!r}, width {width}: "
+        + "; ".join(parts)
+        + " (non-finite loss or loss grown by the divergence factor). Lower train.lr, or set "
+        "train.on_divergence: mark to keep the other seeds."
+    )

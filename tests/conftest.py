@@ -33,16 +33,29 @@ def tiny_config() -> dict:
     return copy.deepcopy(load_yaml(TINY))
 
 
-def run_snakemake(workdir: Path, configfile: Path, *args: str, timeout: int = 1200,
-                  check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, configfile: Path, *args: str, timeout: int = 1200, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run the real workflow in ``workdir`` with ``configfile``; returns the finished process."""
     env = dict(os.environ, XLA_PYTHON_CLIENT_PREALLOCATE="false")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    cmd = [SNAKEMAKE, "--snakefile", str(SNAKEFILE), "--directory", str(workdir),
-           "--configfile", str(configfile), "--cores", "2", *args]
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        "2",
+        *args,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        )
     return proc
 
 
@@ -70,14 +83,17 @@ def set_key(*path_and_value):
         for key in path[:-1]:
             node = node.setdefault(key, {})
         node[path[-1]] = value
+
     return edit
 
 
 def del_key(*path):
     """A config edit: delete cfg[path...]."""
+
     def edit(cfg):
         node = cfg
         for key in path[:-1]:
             node = node[key]
         del node[path[-1]]
+
     return edit

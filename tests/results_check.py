@@ -44,26 +44,32 @@ def assert_same_results(ref: Path, new: Path) -> list[str]:
     ref, new = Path(ref), Path(new)
     files_ref, files_new = compared_files(ref), compared_files(new)
     assert files_ref, f"no tables/checks/arrays under {ref}"
-    assert files_ref == files_new, (f"different result files:\n only in {ref}: "
-                                    f"{sorted(set(files_ref) - set(files_new))}\n only in {new}: "
-                                    f"{sorted(set(files_new) - set(files_ref))}")
+    assert files_ref == files_new, (
+        f"different result files:\n only in {ref}: "
+        f"{sorted(set(files_ref) - set(files_new))}\n only in {new}: "
+        f"{sorted(set(files_new) - set(files_ref))}"
+    )
     for rel in files_ref:
         a, b = ref / rel, new / rel
         if rel.endswith(".csv"):
-            pd.testing.assert_frame_equal(pd.read_csv(a), pd.read_csv(b), check_exact=True,
-                                          obj=rel)
+            pd.testing.assert_frame_equal(pd.read_csv(a), pd.read_csv(b), check_exact=True, obj=rel)
         else:
             with np.load(a, allow_pickle=False) as da, np.load(b, allow_pickle=False) as db:
                 assert sorted(da.files) == sorted(db.files), f"{rel}: arrays {da.files} vs {db.files}"
                 for key in da.files:
                     x, y = da[key], db[key]
                     assert x.dtype == y.dtype and x.shape == y.shape, (
-                        f"{rel}[{key}]: {x.dtype}{x.shape} vs {y.dtype}{y.shape}")
+                        f"{rel}[{key}]: {x.dtype}{x.shape} vs {y.dtype}{y.shape}"
+                    )
                     if key in VOLATILE_ARRAYS:
                         continue
                     same = np.array_equal(x, y, equal_nan=x.dtype.kind in "fc")
                     if not same:
-                        diff = np.max(np.abs(x.astype(float) - y.astype(float))) if x.dtype.kind in "fciu" else "n/a"
+                        diff = (
+                            np.max(np.abs(x.astype(float) - y.astype(float)))
+                            if x.dtype.kind in "fciu"
+                            else "n/a"
+                        )
                         raise AssertionError(f"{rel}[{key}] differs (max abs difference {diff})")
     return files_ref
 

@@ -15,12 +15,13 @@ import shutil
 import time
 
 import pytest
-
-from conftest import TINY, del_key as _del, load_yaml, run_snakemake, set_key as _set, write_config
-from pipeline import io
-from pipeline.config import ConfigError, validate_config
+from conftest import TINY, load_yaml, run_snakemake, write_config
+from conftest import del_key as _del
+from conftest import set_key as _set
 from results_check import is_temp_file, planned_jobs, temp_files
 
+from pipeline import io
+from pipeline.config import ConfigError, validate_config
 
 # name -> (edit of the tiny config, the key the message must name, what it must say is allowed)
 MINIMUM = "violates minimum"
@@ -38,67 +39,150 @@ BAD = {
     "section not a mapping": (_set("data", [1, 2]), "config key data", TYPE + " object"),
     # data
     "n_train negative": (_set("data", "circle", "n_train", -3), "config key data.circle.n_train", MINIMUM),
-    "n_train not an integer": (_set("data", "circle", "n_train", 6.5), "config key data.circle.n_train",
-                               TYPE + " integer"),
-    "n_test a string": (_set("data", "circle", "n_test", "many"), "config key data.circle.n_test",
-                        TYPE + " integer"),
-    "empty harmonics": (_set("data", "circle", "harmonics", []), "config key data.circle.harmonics",
-                        "needs at least 1 item"),
-    "amplitudes per harmonic": (_set("data", "circle", "amplitudes", [1.0]), "config key data.circle.amplitudes",
-                                "give one per harmonic"),
+    "n_train not an integer": (
+        _set("data", "circle", "n_train", 6.5),
+        "config key data.circle.n_train",
+        TYPE + " integer",
+    ),
+    "n_test a string": (
+        _set("data", "circle", "n_test", "many"),
+        "config key data.circle.n_test",
+        TYPE + " integer",
+    ),
+    "empty harmonics": (
+        _set("data", "circle", "harmonics", []),
+        "config key data.circle.harmonics",
+        "needs at least 1 item",
+    ),
+    "amplitudes per harmonic": (
+        _set("data", "circle", "amplitudes", [1.0]),
+        "config key data.circle.amplitudes",
+        "give one per harmonic",
+    ),
     "unknown data set": (_set("data", "mnist", {}), "config key data", KEYS),
-    "unknown image": (_set("data", "images", "natural", ["lena"]), "config key data.images.natural[0]", ALLOWED),
-    "odd image resolution": (_set("data", "images", "resolution", 63), "config key data.images.resolution",
-                             "multiple of 2"),
-    "missing image file": (_set("data", "images", "files", ["/no/such/image.png"]),
-                           "config key data.images.files[0]", "does not exist"),
+    "unknown image": (
+        _set("data", "images", "natural", ["lena"]),
+        "config key data.images.natural[0]",
+        ALLOWED,
+    ),
+    "odd image resolution": (
+        _set("data", "images", "resolution", 63),
+        "config key data.images.resolution",
+        "multiple of 2",
+    ),
+    "missing image file": (
+        _set("data", "images", "files", ["/no/such/image.png"]),
+        "config key data.images.files[0]",
+        "does not exist",
+    ),
     "sphere dimension 1": (_set("data", "sphere", "dim", 1), "config key data.sphere.dim", MINIMUM + " = 2"),
     # ntk
     "ntk widths empty": (_set("ntk", "widths", []), "config key ntk.widths", "needs at least 2 item"),
     "ntk unknown data set": (_set("ntk", "dataset", "mnist"), "config key ntk.dataset", ALLOWED),
-    "renamed input_scaling value": (_set("ntk", "net", "input_scaling", "seed"), "config key ntk.net.input_scaling",
-                                    "'seed' was renamed to 'unscaled'"),
+    "renamed input_scaling value": (
+        _set("ntk", "net", "input_scaling", "seed"),
+        "config key ntk.net.input_scaling",
+        "'seed' was renamed to 'unscaled'",
+    ),
     "ntk depth 0": (_set("ntk", "net", "depth", 0), "config key ntk.net.depth", MINIMUM + " = 1"),
-    "ntk unknown activation": (_set("ntk", "net", "activation", "tanh"), "config key ntk.net.activation",
-                               ALLOWED + " ['relu', 'erf']"),
-    "ntk heatmap width not swept": (_set("ntk", "heatmap_widths", [16, 99]), "config key ntk.heatmap_widths[1]",
-                                    "is not in ntk.widths"),
+    "ntk unknown activation": (
+        _set("ntk", "net", "activation", "tanh"),
+        "config key ntk.net.activation",
+        ALLOWED + " ['relu', 'erf']",
+    ),
+    "ntk heatmap width not swept": (
+        _set("ntk", "heatmap_widths", [16, 99]),
+        "config key ntk.heatmap_widths[1]",
+        "is not in ntk.widths",
+    ),
     # train
-    "negative width": (_set("train", "archs", "two_layer_relu", "widths", [16, -64]),
-                       "config key train.archs.two_layer_relu.widths[1]", MINIMUM + " = 1"),
-    "non-integer width": (_set("train", "archs", "two_layer_relu", "widths", [16, 64.5]),
-                          "config key train.archs.two_layer_relu.widths[1]", TYPE + " integer"),
-    "train unknown activation": (_set("train", "archs", "two_layer_relu", "activation", "tanh"),
-                                 "config key train.archs.two_layer_relu.activation", ALLOWED + " ['relu', 'erf']"),
-    "train depth 0": (_set("train", "archs", "two_layer_relu", "depth", 0), "config key train.archs.two_layer_relu.depth",
-                      MINIMUM + " = 1"),
+    "negative width": (
+        _set("train", "archs", "two_layer_relu", "widths", [16, -64]),
+        "config key train.archs.two_layer_relu.widths[1]",
+        MINIMUM + " = 1",
+    ),
+    "non-integer width": (
+        _set("train", "archs", "two_layer_relu", "widths", [16, 64.5]),
+        "config key train.archs.two_layer_relu.widths[1]",
+        TYPE + " integer",
+    ),
+    "train unknown activation": (
+        _set("train", "archs", "two_layer_relu", "activation", "tanh"),
+        "config key train.archs.two_layer_relu.activation",
+        ALLOWED + " ['relu', 'erf']",
+    ),
+    "train depth 0": (
+        _set("train", "archs", "two_layer_relu", "depth", 0),
+        "config key train.archs.two_layer_relu.depth",
+        MINIMUM + " = 1",
+    ),
     "learning rate 0": (_set("train", "lr", 0), "config key train.lr", "violates exclusiveMinimum = 0"),
-    "learning rate negative": (_set("train", "lr", -0.5), "config key train.lr", "violates exclusiveMinimum = 0"),
+    "learning rate negative": (
+        _set("train", "lr", -0.5),
+        "config key train.lr",
+        "violates exclusiveMinimum = 0",
+    ),
     "no seeds": (_set("train", "seeds", 0), "config key train.seeds", MINIMUM + " = 1"),
     "no architectures": (_set("train", "archs", {}), "config key train.archs", "should be non-empty"),
     "train unknown key": (_set("train", "epochs", 10), "config key train", KEYS),
-    "check_arch not an arch": (_set("train", "check_arch", "resnet"), "config key train.check_arch",
-                               "is not an architecture of train.archs"),
+    "check_arch not an arch": (
+        _set("train", "check_arch", "resnet"),
+        "config key train.check_arch",
+        "is not an architecture of train.archs",
+    ),
     # convergence
-    "convergence empty arch list": (_set("convergence", "archs", []), "config key convergence.archs",
-                                    "needs at least 1 item"),
-    "convergence unknown arch": (_set("convergence", "archs", ["resnet"]), "config key convergence.archs[0]",
-                                 "is not an architecture of train.archs"),
-    "convergence tolerance >= 1": (_set("convergence", "group_rtol", 1.5), "config key convergence.group_rtol",
-                                   "violates exclusiveMaximum = 1"),
+    "convergence empty arch list": (
+        _set("convergence", "archs", []),
+        "config key convergence.archs",
+        "needs at least 1 item",
+    ),
+    "convergence unknown arch": (
+        _set("convergence", "archs", ["resnet"]),
+        "config key convergence.archs[0]",
+        "is not an architecture of train.archs",
+    ),
+    "convergence tolerance >= 1": (
+        _set("convergence", "group_rtol", 1.5),
+        "config key convergence.group_rtol",
+        "violates exclusiveMaximum = 1",
+    ),
     # fourier
-    "unknown mapping": (_set("fourier", "mappings", ["none", "fourier"]), "config key fourier.mappings[1]",
-                        ALLOWED + " ['none', 'basic', 'positional', 'gaussian']"),
-    "unknown image set": (_set("fourier", "imagesets", ["photos"]), "config key fourier.imagesets[0]", ALLOWED),
-    "fourier width a string": (_set("fourier", "width", "wide"), "config key fourier.width", TYPE + " integer"),
-    "fourier learning rate negative": (_set("fourier", "lr", {"natural": {"none": -0.01, "basic": 0.01,
-                                                                         "positional": 0.001, "gaussian": 0.001}}),
-                                       "config key fourier.lr.natural.none", "violates exclusiveMinimum = 0"),
+    "unknown mapping": (
+        _set("fourier", "mappings", ["none", "fourier"]),
+        "config key fourier.mappings[1]",
+        ALLOWED + " ['none', 'basic', 'positional', 'gaussian']",
+    ),
+    "unknown image set": (
+        _set("fourier", "imagesets", ["photos"]),
+        "config key fourier.imagesets[0]",
+        ALLOWED,
+    ),
+    "fourier width a string": (
+        _set("fourier", "width", "wide"),
+        "config key fourier.width",
+        TYPE + " integer",
+    ),
+    "fourier learning rate negative": (
+        _set(
+            "fourier",
+            "lr",
+            {"natural": {"none": -0.01, "basic": 0.01, "positional": 0.001, "gaussian": 0.001}},
+        ),
+        "config key fourier.lr.natural.none",
+        "violates exclusiveMinimum = 0",
+    ),
     "odd number of frequencies": (_set("fourier", "n_freq", 7), "config key fourier.n_freq", "multiple of 2"),
     # report
-    "digits not an integer": (_set("report", "digits", "four"), "config key report.digits", TYPE + " integer"),
-    "missing extra checks file": (_set("report", "extra_checks", ["/no/such/checks.csv"]),
-                                  "config key report.extra_checks[0]", "does not exist"),
+    "digits not an integer": (
+        _set("report", "digits", "four"),
+        "config key report.digits",
+        TYPE + " integer",
+    ),
+    "missing extra checks file": (
+        _set("report", "extra_checks", ["/no/such/checks.csv"]),
+        "config key report.extra_checks[0]",
+        "does not exist",
+    ),
 }
 
 

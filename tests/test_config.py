@@ -3,8 +3,10 @@
 import copy
 
 import pytest
+from conftest import ROOT, load_yaml
+from conftest import del_key as _del
+from conftest import set_key as _set
 
-from conftest import ROOT, del_key as _del, load_yaml, set_key as _set
 from pipeline.config import ConfigError, load_config, validate_config
 
 
@@ -39,8 +41,10 @@ BAD = {
     "seed negative": (_set("seed", -1), "seed"),
     "strict not bool": (_set("strict", "yes"), "strict"),
     "data not a mapping": (_set("data", [1, 2]), "data"),
-    "no images at all": (lambda c: c["data"].__setitem__("images", {"natural": [], "text": 0, "files": []}),
-                         "data.images"),
+    "no images at all": (
+        lambda c: c["data"].__setitem__("images", {"natural": [], "text": 0, "files": []}),
+        "data.images",
+    ),
     "missing data section": (_del("data"), "'data' is a required property"),
 }
 

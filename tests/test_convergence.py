@@ -15,9 +15,21 @@ import pytest
 from pipeline import io
 from pipeline.stages import convergence as conv
 
-SECTION = {"archs": None, "group_rtol": 0.05, "null_rtol": 1e-4, "window_floor": 1e-5, "window_decay": 0.1,
-           "min_points": 3, "agreement_ratio": 5.0, "agreement_rtol": 0.05, "agreement_min_spaces": 3,
-           "odd_zero_rtol": 1e-6, "odd_max_decay": 0.01, "harmonic_present": 0.01, "loss_rtol": 0.05}
+SECTION = {
+    "archs": None,
+    "group_rtol": 0.05,
+    "null_rtol": 1e-4,
+    "window_floor": 1e-5,
+    "window_decay": 0.1,
+    "min_points": 3,
+    "agreement_ratio": 5.0,
+    "agreement_rtol": 0.05,
+    "agreement_min_spaces": 3,
+    "odd_zero_rtol": 1e-6,
+    "odd_max_decay": 0.01,
+    "harmonic_present": 0.01,
+    "loss_rtol": 0.05,
+}
 
 
 def circle_data(n: int, harmonics=(1, 2, 4, 3)):
@@ -26,8 +38,16 @@ def circle_data(n: int, harmonics=(1, 2, 4, 3)):
     return x, sum(np.cos(k * g) for k in harmonics)
 
 
-def simulate_train_file(path, width: int, seeds=(0, 1), n: int = 16, steps: int = 300, c: float = 0.5,
-                        b_std: float | None = None, harmonics=(1, 2, 4, 3)):
+def simulate_train_file(
+    path,
+    width: int,
+    seeds=(0, 1),
+    n: int = 16,
+    steps: int = 300,
+    c: float = 0.5,
+    b_std: float | None = None,
+    harmonics=(1, 2, 4, 3),
+):
     """GD of the two-layer ReLU net (optionally with a bias) in float64; writes ``path`` in train format."""
     import jax
     import jax.numpy as jnp
@@ -41,7 +61,8 @@ def simulate_train_file(path, width: int, seeds=(0, 1), n: int = 16, steps: int 
     with enable_x64():
         xx, yy = jnp.asarray(x), jnp.asarray(y)
         params = jax.vmap(lambda k: init_params(k, spec, jnp.float64))(
-            jnp.stack([jax.random.PRNGKey(s) for s in seeds]))
+            jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+        )
         K0 = jax.vmap(lambda p: ntk(p, xx, spec))(params)
         lam_max = jnp.linalg.eigvalsh(K0)[:, -1]
         eta = c / lam_max
@@ -53,23 +74,46 @@ def simulate_train_file(path, width: int, seeds=(0, 1), n: int = 16, steps: int 
             def step(p, _):
                 f = apply(p, xx, spec)[:, 0]
                 return jax.tree.map(lambda a, g: a - e * g, p, jax.grad(loss)(p)), f
+
             pT, fs = jax.lax.scan(step, p, None, length=steps)
             return pT, jnp.concatenate([fs, apply(pT, xx, spec)[:, 0][None]])
 
         pT, f = jax.jit(jax.vmap(run))(params, eta)
         KT = jax.vmap(lambda p: ntk(p, xx, spec))(pT)
-    rec = np.unique(np.concatenate([np.arange(min(40, steps)), np.geomspace(40, max(steps, 40), 40).round(), [steps]]))
+    rec = np.unique(
+        np.concatenate([np.arange(min(40, steps)), np.geomspace(40, max(steps, 40), 40).round(), [steps]])
+    )
     rec = rec[rec <= steps].astype(int)
     f = np.asarray(f)[:, rec]
     S, T = len(seeds), rec.size
     loss_t = 0.5 * ((f - y[None, None]) ** 2).sum(-1)
-    arrays = {"seeds": np.asarray(seeds), "width": np.asarray(width), "steps": rec, "x_train": x, "y_train": y,
-              "x_test": x, "y_test": y, "eta": np.asarray(eta), "lambda_max": np.asarray(lam_max), "loss": loss_t,
-              "f_train": f, "f_test": f, "f_lin_train": f, "f_lin_test": f, "w_rel": np.zeros((S, T)),
-              "w_rel_layers": np.zeros((S, T, 2)), "K0": np.asarray(K0, np.float32), "KT": np.asarray(KT, np.float32),
-              "k_drift_fro": np.zeros((S, T)), "k_drift_op": np.zeros((S, T)), "diverged": np.zeros(S, bool)}
-    meta = {"arch": {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": b_std, "w_std_first": math.sqrt(2)},
-            "dataset": "circle"}
+    arrays = {
+        "seeds": np.asarray(seeds),
+        "width": np.asarray(width),
+        "steps": rec,
+        "x_train": x,
+        "y_train": y,
+        "x_test": x,
+        "y_test": y,
+        "eta": np.asarray(eta),
+        "lambda_max": np.asarray(lam_max),
+        "loss": loss_t,
+        "f_train": f,
+        "f_test": f,
+        "f_lin_train": f,
+        "f_lin_test": f,
+        "w_rel": np.zeros((S, T)),
+        "w_rel_layers": np.zeros((S, T, 2)),
+        "K0": np.asarray(K0, np.float32),
+        "KT": np.asarray(KT, np.float32),
+        "k_drift_fro": np.zeros((S, T)),
+        "k_drift_op": np.zeros((S, T)),
+        "diverged": np.zeros(S, bool),
+    }
+    meta = {
+        "arch": {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": b_std, "w_std_first": math.sqrt(2)},
+        "dataset": "circle",
+    }
     io.save_npz(path, arrays, meta=meta)
     return arrays
 
@@ -91,8 +135,10 @@ def stage_run(tmp_path_factory):
             csvs.append(str(tmp / "conv" / a / f"w{w}_rates.csv"))
             npzs.append(str(tmp / "conv" / a / f"w{w}.npz"))
             conv.fit_width(str(tmp / "train" / a / f"w{w}.npz"), kinfs[-1], npzs[-1], csvs[-1], SECTION, a)
-    figs = {k: str(tmp / "figures" / "convergence" / f"{k}.png")
-            for k in ("rate_error", "spectral_bias", "spectrum", "loss_curves")}
+    figs = {
+        k: str(tmp / "figures" / "convergence" / f"{k}.png")
+        for k in ("rate_error", "spectral_bias", "spectrum", "loss_curves")
+    }
     table, checks = tmp / "tables" / "convergence_rates.csv", tmp / "checks" / "convergence.csv"
     df = conv.summarize(csvs, npzs, kinfs, runs, list(archs), str(table), str(checks), figs, SECTION)
     return {"df": df, "table": table, "checks": checks, "figs": figs, "tmp": tmp}
@@ -163,8 +209,14 @@ def test_linear_dynamics_give_exact_rates(tmp_path):
     arr["K0"] = K0[None]
     io.save_npz(tmp_path / "lin.npz", arr, meta=io.load_json(tmp_path / "w.npz.json"))
     conv.analytic_kernel(str(tmp_path / "lin.npz"), str(tmp_path / "kinf.npz"), section=SECTION)
-    df = conv.fit_width(str(tmp_path / "lin.npz"), str(tmp_path / "kinf.npz"), str(tmp_path / "o.npz"),
-                        str(tmp_path / "o.csv"), SECTION, "two_layer_relu")
+    df = conv.fit_width(
+        str(tmp_path / "lin.npz"),
+        str(tmp_path / "kinf.npz"),
+        str(tmp_path / "o.npz"),
+        str(tmp_path / "o.csv"),
+        SECTION,
+        "two_layer_relu",
+    )
     ok = df[(df.kernel == "K0") & (df.status == "ok")]
     assert len(ok) >= 5
     np.testing.assert_allclose(ok.rate_fit, ok.rate_pred, rtol=2e-3)

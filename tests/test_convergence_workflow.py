@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import TINY, load_yaml
+
 from pipeline import io
 from pipeline.config import ConfigError, validate_config
 from pipeline.stages import convergence as conv

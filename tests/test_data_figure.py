@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from conftest import TINY, load_yaml
 from PIL import Image
 
-from conftest import TINY, load_yaml
 from pipeline import provenance
 from pipeline.config import validate_config
 from pipeline.stages import data as stage

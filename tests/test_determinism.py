@@ -7,7 +7,6 @@ This module checks that the comparison itself can fail.
 """
 
 import pytest
-
 from results_check import assert_same_results, compared_files
 
 

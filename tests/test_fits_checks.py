@@ -30,7 +30,12 @@ def test_mean_ci_t_interval():
 
 @pytest.mark.parametrize(
     "lo, hi, expect",
-    [(-0.55, -0.45, "pass"), (-0.3, -0.2, "fail"), (-0.7, -0.4, "inconclusive"), (math.nan, math.nan, "inconclusive")],
+    [
+        (-0.55, -0.45, "pass"),
+        (-0.3, -0.2, "fail"),
+        (-0.7, -0.4, "inconclusive"),
+        (math.nan, math.nan, "inconclusive"),
+    ],
 )
 def test_verdict_from_ci(lo, hi, expect):
     assert verdict_from_ci(lo, hi, -0.65, -0.35) == expect
@@ -47,8 +52,12 @@ def test_check_verdict_and_passed_agree():
 
 
 def test_strict_fails_on_fail_only():
-    df = checks.to_frame([checks.Check("a", "s", "p", 1.0, "t", True),
-                          checks.Check("b", "s", "p", 1.0, "t", verdict="inconclusive")])
+    df = checks.to_frame(
+        [
+            checks.Check("a", "s", "p", 1.0, "t", True),
+            checks.Check("b", "s", "p", 1.0, "t", verdict="inconclusive"),
+        ]
+    )
     checks.enforce_strict(df, strict=True)  # inconclusive does not fail a run
     assert checks.summary_line(df) == "2 theory checks: 1 passed, 0 failed, 1 inconclusive (inconclusive: b)."
     df = checks.to_frame([checks.Check("a", "s", "p", 1.0, "t", False)])

@@ -29,7 +29,10 @@ def _stripes(n=2, r=32, freq=3):
     """High-frequency test images: sinusoidal stripes (different per image)."""
     t = np.arange(r) / r
     u, v = np.meshgrid(t, t, indexing="ij")
-    imgs = [0.5 + 0.4 * np.sin(2 * np.pi * (freq + i) * u + i)[..., None] * np.array([1.0, 0.5, -0.5]) for i in range(n)]
+    imgs = [
+        0.5 + 0.4 * np.sin(2 * np.pi * (freq + i) * u + i)[..., None] * np.array([1.0, 0.5, -0.5])
+        for i in range(n)
+    ]
     return np.stack(imgs).astype(np.float32)
 
 
@@ -37,8 +40,19 @@ def _fit(mapping, images, steps=150, batch_images=0, sigma=4.0):
     x_tr, y_tr, x_te, y_te = split_image(images)
     B, a = ff.mapping_matrices(mapping, 2, n_freq=32, sigma=sigma, pe_scale=3.0, seed=0)
     enc = lambda x: ff.encode(jnp.asarray(x, jnp.float32), B, a)  # noqa: E731
-    return ir.fit_images(enc(x_tr), jnp.asarray(y_tr), enc(x_te), jnp.asarray(y_te), width=32, hidden_layers=2,
-                         lr=3e-3, steps=steps, eval_every=50, key=jax.random.PRNGKey(0), batch_images=batch_images)
+    return ir.fit_images(
+        enc(x_tr),
+        jnp.asarray(y_tr),
+        enc(x_te),
+        jnp.asarray(y_te),
+        width=32,
+        hidden_layers=2,
+        lr=3e-3,
+        steps=steps,
+        eval_every=50,
+        key=jax.random.PRNGKey(0),
+        batch_images=batch_images,
+    )
 
 
 def test_fit_records_curves_and_learns():

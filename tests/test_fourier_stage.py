@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import TINY, load_yaml
+
 from pipeline.config import ConfigError, validate_config
 from pipeline.stages import fourier as st
 
@@ -23,14 +23,17 @@ def test_unknown_mapping_fails_in_the_schema():
         validate_config(cfg)
 
 
-@pytest.mark.parametrize("edit, key", [
-    (lambda f: f.update(imagesets=["photos"]), r"fourier.imagesets\[0\]"),
-    (lambda f: f["sweep"].update(sigmas=[1, -2]), r"fourier.sweep.sigmas\[1\]"),
-    (lambda f: f.update(lr={"text": {"none": 0.1}}), r"fourier.lr.text"),
-    (lambda f: f.update(steps=0), r"fourier.steps"),
-    (lambda f: f.update(n_freq=7), r"fourier.n_freq"),
-    (lambda f: f.update(learning_rate=0.1), r"unknown key\(s\) \['learning_rate'\]"),
-])
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        (lambda f: f.update(imagesets=["photos"]), r"fourier.imagesets\[0\]"),
+        (lambda f: f["sweep"].update(sigmas=[1, -2]), r"fourier.sweep.sigmas\[1\]"),
+        (lambda f: f.update(lr={"text": {"none": 0.1}}), r"fourier.lr.text"),
+        (lambda f: f.update(steps=0), r"fourier.steps"),
+        (lambda f: f.update(n_freq=7), r"fourier.n_freq"),
+        (lambda f: f.update(learning_rate=0.1), r"unknown key\(s\) \['learning_rate'\]"),
+    ],
+)
 def test_bad_fourier_values_name_the_key(edit, key):
     cfg = _tiny()
     edit(cfg["fourier"])
@@ -59,31 +62,57 @@ def test_defaults_are_the_paper_protocol():
 
 def _per_image(values):
     """values: {set: {mapping: [psnr per image]}} -> the per-image table."""
-    rows = [{"imageset": s, "mapping": m, "image": f"im{i}", "psnr_test": v}
-            for s, d in values.items() for m, vs in d.items() for i, v in enumerate(vs)]
+    rows = [
+        {"imageset": s, "mapping": m, "image": f"im{i}", "psnr_test": v}
+        for s, d in values.items()
+        for m, vs in d.items()
+        for i, v in enumerate(vs)
+    ]
     return pd.DataFrame(rows)
 
 
 def test_ordering_check_passes_and_reports_smallest_gap():
-    df = _per_image({"natural": {"none": [10, 12, 11], "basic": [12, 13, 12.5], "positional": [15, 16, 15.5],
-                                 "gaussian": [16, 16.5, 16.3]},
-                     "text": {"none": [9, 9, 9.2], "basic": [11, 11, 11.1], "positional": [14, 14, 14.2],
-                              "gaussian": [17, 17, 17.3]}})
+    df = _per_image(
+        {
+            "natural": {
+                "none": [10, 12, 11],
+                "basic": [12, 13, 12.5],
+                "positional": [15, 16, 15.5],
+                "gaussian": [16, 16.5, 16.3],
+            },
+            "text": {
+                "none": [9, 9, 9.2],
+                "basic": [11, 11, 11.1],
+                "positional": [14, 14, 14.2],
+                "gaussian": [17, 17, 17.3],
+            },
+        }
+    )
     c = st.ordering_check(df)
     assert c.verdict == "pass" and c.measured == pytest.approx(0.7666666, rel=1e-6)
     assert c.ci_low > 0 and "6 ordered, 0 reversed, 0 unresolved" in c.detail
 
 
 def test_ordering_check_fails_on_one_swapped_pair():
-    df = _per_image({"natural": {"none": [10, 11], "basic": [12, 13], "positional": [16, 17], "gaussian": [15, 16]}})
+    df = _per_image(
+        {"natural": {"none": [10, 11], "basic": [12, 13], "positional": [16, 17], "gaussian": [15, 16]}}
+    )
     c = st.ordering_check(df)
     assert c.verdict == "fail" and c.measured == pytest.approx(-1.0) and "1 reversed" in c.detail
 
 
 def test_ordering_check_is_inconclusive_on_noise():
     """A positive mean gap whose paired CI straddles 0 is not a pass (issue: +0.05 dB, CI [-1.0, +1.1])."""
-    df = _per_image({"natural": {"none": [10, 11, 12], "basic": [13, 14, 15],
-                                 "positional": [15.0, 13.9, 17.25], "gaussian": [18, 19, 20]}})
+    df = _per_image(
+        {
+            "natural": {
+                "none": [10, 11, 12],
+                "basic": [13, 14, 15],
+                "positional": [15.0, 13.9, 17.25],
+                "gaussian": [18, 19, 20],
+            }
+        }
+    )
     c = st.ordering_check(df)
     assert c.verdict == "inconclusive" and c.measured > 0 and c.ci_low < 0 < c.ci_high
     one = _per_image({"natural": {"none": [10], "basic": [12]}})  # one image: no interval
@@ -94,16 +123,24 @@ def test_bandwidth_and_stationarity_checks():
     ok = st.bandwidth_check({"bw_sigmas": np.array([1.0, 2, 4]), "bw_f90": np.array([5.0, 9.5, 18.5])})
     bad = st.bandwidth_check({"bw_sigmas": np.array([1.0, 2, 4]), "bw_f90": np.array([5.0, 9.5, 9.0])})
     assert ok.passed and ok.measured == pytest.approx(1.9) and not bad.passed
-    ntk = {"stationarity_none": 0.4, "stationarity_basic": 1e-15, "stationarity_positional": 1e-9,
-           "stationarity_gaussian": 1e-4}
+    ntk = {
+        "stationarity_none": 0.4,
+        "stationarity_basic": 1e-15,
+        "stationarity_positional": 1e-9,
+        "stationarity_gaussian": 1e-4,
+    }
     assert not st.stationarity_check(ntk).passed
     ntk["stationarity_gaussian"] = 1e-9
     assert st.stationarity_check(ntk).passed
 
 
 def test_psnr_table_puts_the_paper_values_beside_ours():
-    arr = {"final_train": np.array([20.0, 22.0]), "final_test": np.array([18.0, 20.0]), "steps": np.array([0, 10]),
-           "names": np.array(["a", "b"])}
+    arr = {
+        "final_train": np.array([20.0, 22.0]),
+        "final_test": np.array([18.0, 20.0]),
+        "steps": np.array([0, 10]),
+        "names": np.array(["a", "b"]),
+    }
     meta = {"resolution": 64, "sigma": 1.0, "pe_scale": 3.0, "lr": 1e-3}
     summary, per_image = st.psnr_tables({("text", "gaussian"): (arr, meta), ("text", "none"): (arr, meta)})
     assert summary["mapping"].tolist() == ["none", "gaussian"]

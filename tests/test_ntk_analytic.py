@@ -67,7 +67,7 @@ def test_seed_net_closed_forms_and_exact_diagonal():
     k_b = np.outer(nrm, nrm) * (np.sin(t) + (np.pi - t) * cos) / (2 * np.pi)
     np.testing.assert_allclose(parts[0], k_a, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(parts[1], k_b, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(np.diag(parts.sum(0)), nrm ** 2, rtol=1e-14)  # |x|^2/2 + |x|^2/2
+    np.testing.assert_allclose(np.diag(parts.sum(0)), nrm**2, rtol=1e-14)  # |x|^2/2 + |x|^2/2
 
 
 def test_seed_net_circle_spectrum():
@@ -81,7 +81,9 @@ def test_seed_net_circle_spectrum():
     assert np.all(np.abs(lam[[3, 5, 7, 9]]) < 1e-9 * lam[0])
 
 
-@pytest.mark.parametrize("name,width,n_seeds", [("two_layer_relu", 256, 400), ("relu_jacot", 1024, 64), ("erf", 512, 64)])
+@pytest.mark.parametrize(
+    "name,width,n_seeds", [("two_layer_relu", 256, 400), ("relu_jacot", 1024, 64), ("erf", 512, 64)]
+)
 def test_monte_carlo_average_of_wide_empirical_kernels(name, width, n_seeds):
     """The mean of the empirical parts over many inits converges to the analytic parts.
 
@@ -107,9 +109,11 @@ def test_monte_carlo_average_of_wide_empirical_kernels(name, width, n_seeds):
 
 def test_runs_without_neural_tangents():
     """limit_kernels must not import neural-tangents (so it works on any jax)."""
-    code = ("import sys; import jax.numpy as jnp; from pipeline import models; "
-            "from pipeline.ntk_analytic import limit_kernels; "
-            "k = limit_kernels(models.two_layer_relu(1, 2), jnp.eye(2)); "
-            "assert 'neural_tangents' not in sys.modules, 'neural_tangents was imported'; print('ok')")
+    code = (
+        "import sys; import jax.numpy as jnp; from pipeline import models; "
+        "from pipeline.ntk_analytic import limit_kernels; "
+        "k = limit_kernels(models.two_layer_relu(1, 2), jnp.eye(2)); "
+        "assert 'neural_tangents' not in sys.modules, 'neural_tangents was imported'; print('ok')"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr

@@ -12,8 +12,9 @@ from pipeline.ntk_empirical import auto_block_size, backward_signals, ntk, ntk_j
 SPECS = {
     "two_layer_relu": models.two_layer_relu(48, d_in=2),
     "relu_deep_bias": models.MLPSpec(depth=3, width=40, d_in=3, w_std=1.3, b_std=0.1),
-    "erf_wide_out": models.MLPSpec(depth=2, width=32, d_in=3, d_out=3, activation="erf", w_std=1.1,
-                                   b_std=0.4, w_std_first=2.0),
+    "erf_wide_out": models.MLPSpec(
+        depth=2, width=32, d_in=3, d_out=3, activation="erf", w_std=1.1, b_std=0.4, w_std_first=2.0
+    ),
 }
 
 
@@ -59,7 +60,8 @@ def test_matches_neural_tangents(impl, name, x64):
 
 
 def test_seed_net_parts_are_the_seed_formulas():
-    """Part 0 = (1/m) sum_i b_i^2 1[a_i.x>0] 1[a_i.x'>0] x.x', part 1 = (1/m) sum_i relu(a_i.x) relu(a_i.x')."""
+    """Part 0 = (1/m) sum_i b_i^2 1[a_i.x>0] 1[a_i.x'>0] x.x',
+    part 1 = (1/m) sum_i relu(a_i.x) relu(a_i.x')."""
     m, d = 64, 2
     spec = models.two_layer_relu(m, d)
     params = models.init_params(jax.random.PRNGKey(3), spec, jnp.float32)
@@ -67,7 +69,7 @@ def test_seed_net_parts_are_the_seed_formulas():
     x = np.asarray(jax.random.normal(jax.random.PRNGKey(4), (9, d)), np.float64)
     pre = x @ a  # (N, m): a_i . x, not divided by sqrt(d)
     act = (pre > 0).astype(float)
-    k_a = ((act * b ** 2) @ act.T) / m * (x @ x.T)
+    k_a = ((act * b**2) @ act.T) / m * (x @ x.T)
     k_b = np.maximum(pre, 0) @ np.maximum(pre, 0).T / m
     parts = ntk_parts(params, jnp.asarray(x, jnp.float32), spec)
     assert rel_err(parts[0], k_a) < 1e-5 and rel_err(parts[1], k_b) < 1e-5
@@ -94,7 +96,9 @@ def test_jit_and_vmap_over_seeds_match_the_loop():
     batched = jax.jit(jax.vmap(lambda k: ntk_parts(models.init_params(k, spec), x, spec, block_size=8)))(keys)
     for s, key in enumerate(keys):
         params = models.init_params(key, spec)
-        np.testing.assert_allclose(batched[s], ntk_parts_jit(params, x, spec=spec, block_size=8), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            batched[s], ntk_parts_jit(params, x, spec=spec, block_size=8), rtol=1e-5, atol=1e-6
+        )
         np.testing.assert_allclose(ntk_jit(params, x, spec=spec), batched[s].sum(0), rtol=1e-5, atol=1e-5)
 
 

@@ -4,14 +4,13 @@ import copy
 
 import jax.numpy as jnp
 import numpy as np
-
-from pipeline.fits import fit_exponent
 import pandas as pd
 import pytest
-
 from conftest import TINY, load_yaml
+
 from pipeline import datasets, models
 from pipeline.config import ConfigError, validate_config
+from pipeline.fits import fit_exponent
 from pipeline.ntk_analytic import limit_kernels
 from pipeline.stages import ntk as stage
 
@@ -98,11 +97,18 @@ def test_tiny_snakemake_run(tiny_run):
     mean = table[table["part"] == "K"].groupby("width")["rel_frobenius"].mean()
     assert mean.is_monotonic_decreasing
     exps = pd.read_csv(res / "tables" / "ntk_error_exponent.csv")
-    assert len(exps) == 6 and (exps["ci_low"] < exps["exponent"]).all() and (exps["exponent"] < exps["ci_high"]).all()
+    assert (
+        len(exps) == 6
+        and (exps["ci_low"] < exps["exponent"]).all()
+        and (exps["exponent"] < exps["ci_high"]).all()
+    )
     assert ((exps["exponent"] > -0.8) & (exps["exponent"] < -0.2)).all()
     checks = pd.read_csv(res / "checks" / "ntk.csv").set_index("check")
     assert set(checks.index) == {"ntk_error_exponent", "analytic_matches_nt"}
-    assert bool(checks.loc["analytic_matches_nt", "passed"]) and checks.loc["analytic_matches_nt", "measured"] < 1e-5
+    assert (
+        bool(checks.loc["analytic_matches_nt", "passed"])
+        and checks.loc["analytic_matches_nt", "measured"] < 1e-5
+    )
     full = exps[(exps["part"] == "K") & (exps["norm"] == "frobenius")].iloc[0]
     assert checks.loc["ntk_error_exponent", "measured"] == pytest.approx(full["exponent"])
     for fig in ("error_vs_width.png", "kernel_heatmaps.png"):

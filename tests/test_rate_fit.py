@@ -28,7 +28,7 @@ def test_stderr_and_r2_match_scipy():
     ref = stats.linregress(steps, np.log(r[:, 0]))
     np.testing.assert_allclose(fit["rate"][0], -ref.slope, rtol=1e-12)
     np.testing.assert_allclose(fit["stderr"][0], ref.stderr, rtol=1e-10)
-    np.testing.assert_allclose(fit["r2"][0], ref.rvalue ** 2, rtol=1e-10)
+    np.testing.assert_allclose(fit["r2"][0], ref.rvalue**2, rtol=1e-10)
 
 
 def test_window_stops_at_floor():
@@ -90,8 +90,9 @@ def test_linear_dynamics_with_degenerate_pairs():
     steps = np.unique(steps)
     A = np.eye(K.shape[0]) - eta * K
     u = np.stack([np.linalg.matrix_power(A, int(t)) @ u0 for t in steps])
-    res = rate_fit.analyse(steps, u, eta, K, rtol=0.01, null_rtol=1e-8, window_floor=1e-10, window_decay=0.0,
-                           min_points=3)
+    res = rate_fit.analyse(
+        steps, u, eta, K, rtol=0.01, null_rtol=1e-8, window_floor=1e-10, window_decay=0.0, min_points=3
+    )
     assert res["mult"].tolist() == [1, 2, 1, 2, 1, 1, 1, 1, 2]
     assert res["is_null"].tolist() == [False] * 8 + [True]
     np.testing.assert_allclose(res["lam"][:8], [9, 4, 2, 1, 0.5, 0.3, 0.2, 0.1], rtol=1e-10)
@@ -103,7 +104,7 @@ def test_linear_dynamics_with_degenerate_pairs():
     assert res["status"][-1] == "null" and abs(res["rate_fit"][-1]) < 1e-12
     # predicted loss = 1/2 ||u_t||^2 exactly for linear dynamics
     L = rate_fit.predicted_loss(steps, eta, res["evals"], res["evecs"], u0)
-    np.testing.assert_allclose(L, 0.5 * (u ** 2).sum(1), rtol=1e-8)
+    np.testing.assert_allclose(L, 0.5 * (u**2).sum(1), rtol=1e-8)
 
 
 def test_split_pair_weighted_eigenvalue():
@@ -124,6 +125,6 @@ def test_components_and_projection_norms():
     labels = spectral.group_eigenvalues(evals, 0.01, 1e-8)
     u = rng.standard_normal((4, K.shape[0]))
     r = rate_fit.space_components(u, evecs, labels)
-    np.testing.assert_allclose((r ** 2).sum(1), (u ** 2).sum(1), rtol=1e-12)  # spaces partition R^N
+    np.testing.assert_allclose((r**2).sum(1), (u**2).sum(1), rtol=1e-12)  # spaces partition R^N
     P = evecs[:, labels == 1]
     np.testing.assert_allclose(r[:, 1], np.linalg.norm(u @ P, axis=1), rtol=1e-12)

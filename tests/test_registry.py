@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import ROOT, TINY, load_yaml
+
 from pipeline.config import validate_config
 from pipeline.report_rules import STAGE_ORDER
 from pipeline.stages import STAGE_NAMES, STAGE_TITLES, STAGES, results_folders
@@ -38,14 +39,19 @@ def test_schema_sections_follow_the_registry():
     for name in STAGE_NAMES:
         if (ROOT / "workflow" / "schemas" / f"{name}.schema.yaml").is_file():
             assert isinstance(cfg.get(name), dict), name
-    no_new = {k: v for k, v in load_yaml(TINY).items() if k in ("results", "seed", "strict", "x64", "data", "ntk",
-                                                                 "train", "convergence", "fourier", "report")}
+    no_new = {
+        k: v
+        for k, v in load_yaml(TINY).items()
+        if k
+        in ("results", "seed", "strict", "x64", "data", "ntk", "train", "convergence", "fourier", "report")
+    }
     full = validate_config(no_new)  # a config written before the newer stages still validates
     assert set(STAGE_TITLES) - {"report"} <= set(full) | {"report"}
 
 
 def test_make_clean_folders_come_from_the_registry():
-    out = subprocess.run([sys.executable, "-m", "pipeline.stages"], capture_output=True, text=True, cwd=ROOT,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline.stages"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
     assert out == results_folders() and {"regimes", "figures/spectra", "tables", "checks"} <= set(out)
     assert "-m pipeline.stages" in (ROOT / "Makefile").read_text()

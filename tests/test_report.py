@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, TINY, load_yaml, write_config
+
 from pipeline import checks as checks_mod
-from pipeline import io, provenance
+from pipeline import io, provenance, report_rules
 from pipeline.config import ConfigError, validate_config
-from pipeline import report_rules
 from pipeline.stages import report as rep
 from pipeline.stages import report_render as render
 
@@ -38,17 +37,40 @@ def _checks(tmp_path, name, rows):
 
 
 ROWS_LATE = [  # deliberately out of stage order, with an unknown stage
-    dict(check="t_fourier_ok", stage="fourier", prediction="gauss > pos > basic > none",
-         measured=1.0, tolerance="== 1", passed=True),
+    dict(
+        check="t_fourier_ok",
+        stage="fourier",
+        prediction="gauss > pos > basic > none",
+        measured=1.0,
+        tolerance="== 1",
+        passed=True,
+    ),
     dict(check="t_zz_custom", stage="zeta", prediction="p", measured=2.0, tolerance="t", passed=True),
-    dict(check="t_lazy_fail", stage="train", prediction="-0.5", measured=-0.31,
-         tolerance="-0.5 +- 0.15", passed=False, ci_low=-0.35, ci_high=-0.27,
-         figure="train/lazy.png"),
+    dict(
+        check="t_lazy_fail",
+        stage="train",
+        prediction="-0.5",
+        measured=-0.31,
+        tolerance="-0.5 +- 0.15",
+        passed=False,
+        ci_low=-0.35,
+        ci_high=-0.27,
+        figure="train/lazy.png",
+    ),
 ]
 ROWS_EARLY = [
-    dict(check="t_ntk_exponent", stage="ntk", prediction="-0.5", measured=-0.51,
-         tolerance="|e + 0.5| <= 0.05", passed=True, ci_low=-0.53, ci_high=-0.49,
-         figure="ntk/error_vs_width.png", detail="8 seeds, |CI| = 0.04"),
+    dict(
+        check="t_ntk_exponent",
+        stage="ntk",
+        prediction="-0.5",
+        measured=-0.51,
+        tolerance="|e + 0.5| <= 0.05",
+        passed=True,
+        ci_low=-0.53,
+        ci_high=-0.49,
+        figure="ntk/error_vs_width.png",
+        detail="8 seeds, |CI| = 0.04",
+    ),
     dict(check="t_data_ok", stage="data", prediction="p", measured=1.0, tolerance="t", passed=True),
 ]
 
@@ -56,8 +78,7 @@ ROWS_EARLY = [
 # ----------------------------------------------------------------------------------------- units
 def test_collect_checks_orders_stages_and_keeps_failures(tmp_path):
     df = rep.collect_checks([_checks(tmp_path, "late", ROWS_LATE), _checks(tmp_path, "early", ROWS_EARLY)])
-    assert list(df["check"]) == ["t_data_ok", "t_ntk_exponent", "t_lazy_fail", "t_fourier_ok",
-                                 "t_zz_custom"]
+    assert list(df["check"]) == ["t_data_ok", "t_ntk_exponent", "t_lazy_fail", "t_fourier_ok", "t_zz_custom"]
     assert list(df.columns) == list(checks_mod.COLUMNS)
     failed = df[~df["passed"]]
     assert list(failed["check"]) == ["t_lazy_fail"]
@@ -91,15 +112,18 @@ def test_empty_and_bad_checks_files(tmp_path):
 
 def test_checks_html_rows_verdicts_and_figure_links(tmp_path):
     df = rep.collect_checks([_checks(tmp_path, "late", ROWS_LATE), _checks(tmp_path, "early", ROWS_EARLY)])
-    links = render.figure_links(df["figure"].unique(), "res",
-                             ["res/figures/ntk/error_vs_{what}.png", "res/figures/other/{x}.png"])
+    links = render.figure_links(
+        df["figure"].unique(), "res", ["res/figures/ntk/error_vs_{what}.png", "res/figures/other/{x}.png"]
+    )
     assert links == {"ntk/error_vs_width.png": "res/figures/ntk/error_vs_width.png"}
     page = render.checks_html(df, links=links, compact=True)
     for check in df["check"]:
         assert f'id="check-{check}"' in page
     assert re.search(r'id="check-t_lazy_fail">.*FAIL', page)
-    assert ("javascript:void(app.setView({navbarMode: 'resultinfo', resultPath: "
-            "'res/figures/ntk/error_vs_width.png', content: 'img'") in html.unescape(page)
+    assert (
+        "javascript:void(app.setView({navbarMode: 'resultinfo', resultPath: "
+        "'res/figures/ntk/error_vs_width.png', content: 'img'"
+    ) in html.unescape(page)
     assert "train/lazy.png" in page and "resultPath: 'res/figures/train" not in html.unescape(page)
     assert "-0.31 [-0.35, -0.27]" in page
 
@@ -109,15 +133,25 @@ def test_pattern_regex_and_wall_times(tmp_path, monkeypatch):
     assert rx.match("res/benchmarks/train/mlp/w64.tsv") and not rx.match("res/benchmarks/train/mlp/wx.tsv")
     bench = tmp_path / "res" / "benchmarks"
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    for rel, s in [("train/mlp/w64.tsv", 2.0), ("train/mlp/w128.tsv", 3.0), ("data/circle.tsv", 1.5),
-                   ("mystery.tsv", 0.5), ("report/report_tables.tsv", 9.0)]:
+    for rel, s in [
+        ("train/mlp/w64.tsv", 2.0),
+        ("train/mlp/w128.tsv", 3.0),
+        ("data/circle.tsv", 1.5),
+        ("mystery.tsv", 0.5),
+        ("report/report_tables.tsv", 9.0),
+    ]:
         (bench / rel).parent.mkdir(parents=True, exist_ok=True)
         (bench / rel).write_text(header + f"{s}\t0:00:0{int(s)}\t100.5\t1\t1\t1\t0\t0\t50\t{s / 2}\n")
     monkeypatch.chdir(tmp_path)  # patterns are relative to the working directory, as in Snakemake
-    wall = rep.collect_wall_times("res/benchmarks", {
-        "train": "res/benchmarks/train/{arch}/w{width,[0-9]+}.tsv",
-        "data_synthetic": "res/benchmarks/data/{dataset}.tsv",
-        "report_tables": "res/benchmarks/report/report_tables.tsv"}, exclude=("report_tables",))
+    wall = rep.collect_wall_times(
+        "res/benchmarks",
+        {
+            "train": "res/benchmarks/train/{arch}/w{width,[0-9]+}.tsv",
+            "data_synthetic": "res/benchmarks/data/{dataset}.tsv",
+            "report_tables": "res/benchmarks/report/report_tables.tsv",
+        },
+        exclude=("report_tables",),
+    )
     got = wall.set_index("rule")
     assert got.loc["train", "jobs"] == 2 and got.loc["train", "wall_s"] == 5.0
     assert got.loc["train", "cpu_s"] == 2.5 and got.loc["train", "max_rss_mb"] == 100.5
@@ -138,20 +172,39 @@ def test_make_report_tables_writes_everything(tmp_path, monkeypatch):
     io.save_table(stage_table, pd.DataFrame({"width": [64, 128], "error": [0.1, 0.07]}), markdown=True)
     (res / "benchmarks" / "data").mkdir(parents=True)
     (res / "benchmarks" / "data" / "circle.tsv").write_text("s\tmax_rss\tcpu_time\n1.25\t80\t1.0\n")
-    names = ["checks_csv", "provenance_csv", "provenance_json", "outputs_csv", "wall_csv",
-             "checks_html", "checks_fragment", "provenance_html", "provenance_fragment"]
-    out = {n: str(res / "out" / f"{n}.{'json' if 'json' in n else 'html' if 'html' in n or 'fragment' in n else 'csv'}")
-           for n in names}
+    names = [
+        "checks_csv",
+        "provenance_csv",
+        "provenance_json",
+        "outputs_csv",
+        "wall_csv",
+        "checks_html",
+        "checks_fragment",
+        "provenance_html",
+        "provenance_fragment",
+    ]
+    out = {
+        n: str(
+            res
+            / "out"
+            / f"{n}.{'json' if 'json' in n else 'html' if 'html' in n or 'fragment' in n else 'csv'}"
+        )
+        for n in names
+    }
     out["wall_png"] = str(res / "figures" / "report" / "wall_times.png")
     out["tables"] = [str(res / "report" / "tables" / "ntk_errors.html")]
-    kw = dict(config=cfg, configfiles=["c.yaml"], results="res",
-              stage_tables={"ntk_errors": str(stage_table)},
-              bench_patterns={"data_synthetic": "res/benchmarks/data/{dataset}.tsv"})
+    kw = dict(
+        config=cfg,
+        configfiles=["c.yaml"],
+        results="res",
+        stage_tables={"ntk_errors": str(stage_table)},
+        bench_patterns={"data_synthetic": "res/benchmarks/data/{dataset}.tsv"},
+    )
     files = [_checks(tmp_path, "late", ROWS_LATE), _checks(tmp_path, "early", ROWS_EARLY)]
     df = rep.make_report_tables(files, out, **kw)
     assert len(df) == 5
     for key, path in out.items():
-        for p in (path if isinstance(path, list) else [path]):
+        for p in path if isinstance(path, list) else [path]:
             assert Path(p).is_file() and Path(p).stat().st_size > 0, key
     assert "t_lazy_fail" in Path(out["checks_csv"]).with_suffix(".md").read_text()
     prov = io.load_json(out["provenance_json"])
@@ -183,9 +236,14 @@ def test_extra_checks_must_exist(tmp_path):
 def _make_report(workdir: Path, config: Path, check: bool = True) -> subprocess.CompletedProcess:
     """`make report` on ``workdir`` (-o: never reinstall the venv from inside a test)."""
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.run(["make", "-o", ".venv/.installed", "report", f"CONFIG={config}",
-                           f"WORKDIR={workdir}", "CORES=2"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+    proc = subprocess.run(
+        ["make", "-o", ".venv/.installed", "report", f"CONFIG={config}", f"WORKDIR={workdir}", "CORES=2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if check and proc.returncode:
         raise AssertionError(f"make report failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
@@ -197,15 +255,27 @@ def _copy_run(src: Path, dst: Path) -> Path:
 
 
 def _mtimes(results: Path) -> dict[str, int]:
-    own = ("tables/theory_checks", "tables/provenance", "tables/wall_times", "report/",
-           "figures/report/", "logs/report/", "benchmarks/report/", "report.html")
-    return {str(p.relative_to(results)): p.stat().st_mtime_ns for p in results.rglob("*")
-            if p.is_file() and not str(p.relative_to(results)).startswith(own)}
+    own = (
+        "tables/theory_checks",
+        "tables/provenance",
+        "tables/wall_times",
+        "report/",
+        "figures/report/",
+        "logs/report/",
+        "benchmarks/report/",
+        "report.html",
+    )
+    return {
+        str(p.relative_to(results)): p.stat().st_mtime_ns
+        for p in results.rglob("*")
+        if p.is_file() and not str(p.relative_to(results)).startswith(own)
+    }
 
 
 @pytest.fixture(scope="module")
 def reported(tiny_run, tmp_path_factory):
-    """A copy of the tiny run plus checks written here, after `make report`: (workdir, config, proc, mtimes)."""
+    """A copy of the tiny run plus checks written here, after `make report`:
+    (workdir, config, proc, mtimes)."""
     base = tmp_path_factory.mktemp("report")
     workdir = _copy_run(tiny_run, base / "run")
     extra = [_checks(base, "extra_late", ROWS_LATE), _checks(base, "extra_early", ROWS_EARLY)]
@@ -269,8 +339,16 @@ def test_strict_fails_naming_the_check(reported, tmp_path):
 
 
 # ------------------------------------------------------------------------------------- browser
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium() -> str:
@@ -290,8 +368,14 @@ def _chromium() -> str:
 def _browse(exe: str, page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile{len(list(tmp_path.glob('profile*')))}"
     profile.mkdir()
-    cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-           *args, page.resolve().as_uri()]
+    cmd = [
+        exe,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        *args,
+        page.resolve().as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"chromium failed ({proc.returncode}): {proc.stderr[-3000:]}"
     return proc
@@ -354,8 +438,11 @@ def test_every_caption_renders_without_docutils_messages(tmp_path, monkeypatch):
     for path in sorted((ROOT / "workflow" / "report").glob("*.rst")):
         text = env.from_string(path.read_text()).render(snakemake=snake)
         stream = _io.StringIO()
-        publish_parts(text, writer="html", settings_overrides={"report_level": 2, "warning_stream": stream,
-                                                                    "halt_level": 5})
+        publish_parts(
+            text,
+            writer="html",
+            settings_overrides={"report_level": 2, "warning_stream": stream, "halt_level": 5},
+        )
         # `name`_ links to report entries and categories are targets Snakemake's report defines
         lines = [m for m in stream.getvalue().splitlines() if m.strip() and "Unknown target name" not in m]
         if lines:

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SNAKEFILE, SNAKEMAKE, TINY, run_snakemake
-from pipeline import io
 from results_check import assert_same_results, file_digest, is_temp_file, planned_jobs, temp_files
+
+from pipeline import io
 
 PREFERRED_VICTIM = "results/train/"  # outputs of rule train: results/train/{arch}/w{width}.npz
 
@@ -47,22 +47,35 @@ def incomplete_outputs(workdir: Path) -> set[str]:
 def start_run(workdir: Path, log: Path) -> subprocess.Popen:
     env = dict(os.environ, XLA_PYTHON_CLIENT_PREALLOCATE="false")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    cmd = [SNAKEMAKE, "--snakefile", str(SNAKEFILE), "--directory", str(workdir),
-           "--configfile", str(TINY), "--cores", "2"]
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(TINY),
+        "--cores",
+        "2",
+    ]
     with open(log, "w") as fh:  # own process group: killpg reaches every job it started
-        return subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
-                                start_new_session=True)
+        return subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True
+        )
 
 
-def kill_mid_job(proc: subprocess.Popen, workdir: Path, log: Path, want_train: bool,
-                 timeout: float = 900) -> set[str]:
+def kill_mid_job(
+    proc: subprocess.Popen, workdir: Path, log: Path, want_train: bool, timeout: float = 900
+) -> set[str]:
     """Wait until a job is running while another has finished (a `train` job if ``want_train``),
     then SIGKILL the process group. Returns the outputs of the interrupted jobs."""
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"the run ended (rc {proc.returncode}) before a job could be interrupted:\n"
-                        + log.read_text()[-3000:])
+            pytest.fail(
+                f"the run ended (rc {proc.returncode}) before a job could be interrupted:\n"
+                + log.read_text()[-3000:]
+            )
         assert time.monotonic() < deadline, "no job to interrupt within the time limit"
         running = incomplete_outputs(workdir)
         done = [p for p in (workdir / "results" / "data").glob("*.npz") if not is_temp_file(p)]
@@ -81,8 +94,12 @@ def finished_files(workdir: Path, interrupted: set[str]) -> dict[str, tuple[int,
     out = {}
     for path in (workdir / "results").rglob("*"):
         rel = str(path.relative_to(workdir))
-        if (not path.is_file() or is_temp_file(path) or rel.startswith(("results/logs/", "results/benchmarks/"))
-                or any(rel.startswith(v) for v in interrupted)):  # also <output>.json sidecars
+        if (
+            not path.is_file()
+            or is_temp_file(path)
+            or rel.startswith(("results/logs/", "results/benchmarks/"))
+            or any(rel.startswith(v) for v in interrupted)
+        ):  # also <output>.json sidecars
             continue
         out[rel] = file_digest(path)
     return out

@@ -16,7 +16,6 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import ROOT, TINY, run_snakemake
 from results_check import assert_same_results, temp_files
 
@@ -27,8 +26,12 @@ PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 
 def _slurm_up() -> bool:
     try:
-        return subprocess.run(["scontrol", "ping"], capture_output=True, text=True,
-                              timeout=20).stdout.count("is UP") > 0
+        return (
+            subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=20).stdout.count(
+                "is UP"
+            )
+            > 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -41,15 +44,22 @@ def local_slurm():
         fcntl.flock(lock, fcntl.LOCK_EX)  # one such test per machine at a time (shared daemons)
         was_up = _slurm_up()
         # MinJobAge 2 h: the test reads every job's final state from squeue after the run
-        env = dict(os.environ, LOCAL_SLURM_GPUS="2", LOCAL_SLURM_GPU_PARTITION="gpu",
-                   LOCAL_SLURM_MINJOBAGE="7200", READY_TIMEOUT="120")
+        env = dict(
+            os.environ,
+            LOCAL_SLURM_GPUS="2",
+            LOCAL_SLURM_GPU_PARTITION="gpu",
+            LOCAL_SLURM_MINJOBAGE="7200",
+            READY_TIMEOUT="120",
+        )
         proc = subprocess.run(["bash", str(START)], capture_output=True, text=True, env=env, timeout=900)
         log = proc.stdout + proc.stderr
         if proc.returncode == 3:
             pytest.skip("the SLURM Debian packages could not be installed (apt-get failed):\n" + log[-2000:])
         if proc.returncode == 4:
-            pytest.skip("a SLURM configuration not written by tools/slurm/start-local-slurm.sh exists "
-                        "(a real cluster node?); not touching it:\n" + log[-1000:])
+            pytest.skip(
+                "a SLURM configuration not written by tools/slurm/start-local-slurm.sh exists "
+                "(a real cluster node?); not touching it:\n" + log[-1000:]
+            )
         try:
             assert proc.returncode == 0, f"start-local-slurm.sh failed ({proc.returncode}):\n{log[-4000:]}"
             yield log
@@ -71,14 +81,25 @@ def planned(dry_run_output: str) -> list[tuple[str, bool, bool]]:
 @pytest.mark.slow
 @pytest.mark.slurm
 def test_tiny_config_on_slurm_equals_local_run(tmp_path, tiny_run, local_slurm):
-    site = {"NTK_SLURM_CPUS_PER_GPU": "1",  # the test node has 2 cores
-            "NTK_SLURM_PARTITION": "debug", "NTK_SLURM_GPU_PARTITION": "gpu"}
+    site = {
+        "NTK_SLURM_CPUS_PER_GPU": "1",  # the test node has 2 cores
+        "NTK_SLURM_PARTITION": "debug",
+        "NTK_SLURM_GPU_PARTITION": "gpu",
+    }
     os.environ.update(site)
     try:
         dry = run_snakemake(tmp_path, TINY, "--workflow-profile", str(PROFILE), "-n")
-        proc = run_snakemake(tmp_path, TINY, "--workflow-profile", str(PROFILE),
-                             "--slurm-init-seconds-before-status-checks", "2", "--jobs", "4",
-                             timeout=1800)
+        proc = run_snakemake(
+            tmp_path,
+            TINY,
+            "--workflow-profile",
+            str(PROFILE),
+            "--slurm-init-seconds-before-status-checks",
+            "2",
+            "--jobs",
+            "4",
+            timeout=1800,
+        )
     finally:
         for key in site:
             os.environ.pop(key, None)
@@ -94,8 +115,9 @@ def test_tiny_config_on_slurm_equals_local_run(tmp_path, tiny_run, local_slurm):
     assert len(submitted) == len(remote), f"{len(submitted)} SLURM jobs for {remote}:\n{out[-3000:]}"
     assert gpu_rules, "no GPU rule in the DAG: the GPU partition routing is untested"
     fields = "JobID:|,State:|,tres-per-job:|,Partition:|,Comment:|"
-    rows = subprocess.run(["squeue", "-h", "--states=all", "-O", fields], capture_output=True, text=True,
-                          timeout=60).stdout.splitlines()
+    rows = subprocess.run(
+        ["squeue", "-h", "--states=all", "-O", fields], capture_output=True, text=True, timeout=60
+    ).stdout.splitlines()
     by_id = {r.split("|")[0].strip(): [f.strip() for f in r.split("|")] for r in rows if r.strip()}
     seen = []
     for jobid in submitted:

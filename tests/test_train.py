@@ -14,12 +14,18 @@ from pipeline.ntk_empirical import ntk, ntk_parts
 
 def circle_data(n=12, m_test=20, dtype=jnp.float32):
     d = datasets.circle(n, m_test, harmonics=[1, 2, 3])
-    return (jnp.asarray(d["x_train"], dtype), jnp.asarray(d["y_train"][:, 0], dtype),
-            jnp.asarray(d["x_test"], dtype))
+    return (
+        jnp.asarray(d["x_train"], dtype),
+        jnp.asarray(d["y_train"][:, 0], dtype),
+        jnp.asarray(d["x_test"], dtype),
+    )
 
 
-SPECS = [models.two_layer_relu(37), models.MLPSpec(1, 23, 2, w_std=1.3, b_std=0.7, w_std_first=0.9),
-         models.MLPSpec(1, 19, 3, b_std=None)]
+SPECS = [
+    models.two_layer_relu(37),
+    models.MLPSpec(1, 23, 2, w_std=1.3, b_std=0.7, w_std_first=0.9),
+    models.MLPSpec(1, 19, 3, b_std=None),
+]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=["two_layer_relu", "bias", "d3"])
@@ -39,9 +45,12 @@ def test_fast_path_equals_autodiff_and_ntk_empirical(spec):
         for a, b in zip(jax.tree.leaves(g1), jax.tree.leaves(g2)):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
         x2 = jnp.asarray(rng.standard_normal((5, spec.d_in)))
-        np.testing.assert_allclose(fast.kernel_parts(params, x), ntk_parts(params, x, spec), rtol=1e-10, atol=1e-13)
-        np.testing.assert_allclose(fast.kernel_parts(params, x2, x), ntk_parts(params, x2, spec, x),
-                                   rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(
+            fast.kernel_parts(params, x), ntk_parts(params, x, spec), rtol=1e-10, atol=1e-13
+        )
+        np.testing.assert_allclose(
+            fast.kernel_parts(params, x2, x), ntk_parts(params, x2, spec, x), rtol=1e-10, atol=1e-13
+        )
 
 
 def test_generic_path_used_for_deep_nets():
@@ -60,7 +69,9 @@ def test_record_steps_and_chunk_plan():
     np.testing.assert_array_equal(training.record_steps(5, 10, 3), np.arange(6))
     counts, slots = training._chunk_plan(3000, s, 7)
     assert counts.shape == slots.shape and counts.sum() == 3000
-    np.testing.assert_array_equal(np.cumsum(counts.ravel())[slots.ravel() >= 0], s)  # record after those steps
+    np.testing.assert_array_equal(
+        np.cumsum(counts.ravel())[slots.ravel() >= 0], s
+    )  # record after those steps
     np.testing.assert_array_equal(np.sort(slots[slots >= 0]), np.arange(len(s)))
     per_chunk = counts.sum(1)
     assert per_chunk.max() - per_chunk.min() <= 1  # chunks of equal length (progress lines)
@@ -90,10 +101,24 @@ def test_sweep_records_match_plain_gd_and_definitions(seed_run):
     spec = models.two_layer_relu(64)
     res, p0, steps, (x, y, xt) = seed_run
     S, T, N, M = 3, len(steps), x.shape[0], xt.shape[0]
-    shapes = {"loss": (S, T), "f_train": (S, T, N), "f_test": (S, T, M), "f_lin_train": (S, T, N),
-              "f_lin_test": (S, T, M), "w_rel": (S, T), "w_rel_layers": (S, T, 2), "k_drift_fro": (S, T),
-              "k_drift_op": (S, T), "K0": (S, N, N), "KT": (S, N, N), "eta": (S,), "lambda_max": (S,),
-              "diverged": (S,), "w_first_0": (S, 2, 48), "w_first_T": (S, 2, 48)}
+    shapes = {
+        "loss": (S, T),
+        "f_train": (S, T, N),
+        "f_test": (S, T, M),
+        "f_lin_train": (S, T, N),
+        "f_lin_test": (S, T, M),
+        "w_rel": (S, T),
+        "w_rel_layers": (S, T, 2),
+        "k_drift_fro": (S, T),
+        "k_drift_op": (S, T),
+        "K0": (S, N, N),
+        "KT": (S, N, N),
+        "eta": (S,),
+        "lambda_max": (S,),
+        "diverged": (S,),
+        "w_first_0": (S, 2, 48),
+        "w_first_T": (S, 2, 48),
+    }
     for k, shape in shapes.items():
         assert res[k].shape == shape, k
     K0 = np.stack([ntk(jax.tree.map(lambda a: a[s], p0), x, spec) for s in range(S)])
@@ -110,8 +135,11 @@ def test_sweep_records_match_plain_gd_and_definitions(seed_run):
     assert np.all(res["w_rel"][:, 0] == 0) and np.all(res["k_drift_fro"][:, 0] == 0)
     np.testing.assert_allclose(res["f_lin_train"][:, 0], res["f_train"][:, 0])
     dK = KT - K0
-    np.testing.assert_allclose(res["k_drift_fro"][:, -1], np.linalg.norm(dK, axis=(1, 2)) /
-                               np.linalg.norm(K0, axis=(1, 2)), rtol=5e-3)
+    np.testing.assert_allclose(
+        res["k_drift_fro"][:, -1],
+        np.linalg.norm(dK, axis=(1, 2)) / np.linalg.norm(K0, axis=(1, 2)),
+        rtol=5e-3,
+    )
     np.testing.assert_allclose(res["k_drift_op"][:, -1], np.abs(np.linalg.eigvalsh(dK)).max(1), rtol=5e-3)
     assert np.all(res["loss"][:, -1] < res["loss"][:, 0]) and not res["diverged"].any()
     np.testing.assert_array_equal(res["diverged_step"], -1)
@@ -131,7 +159,9 @@ def test_sweep_linear_model_is_kernel_gd_on_K0():
     for s in range(2):
         p = jax.tree.map(lambda a: a[s], p0)
         K0, Kt = fns.kernel_parts(p, x).sum(0), fns.kernel_parts(p, xt, x).sum(0)
-        tr, te = linearized.kernel_gd(K0, Kt, y, fns.output(p, x), fns.output(p, xt), float(res["eta"][s]), steps[-1])
+        tr, te = linearized.kernel_gd(
+            K0, Kt, y, fns.output(p, x), fns.output(p, xt), float(res["eta"][s]), steps[-1]
+        )
         np.testing.assert_allclose(res["f_lin_train"][s], np.asarray(tr)[steps], rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(res["f_lin_test"][s], np.asarray(te)[steps], rtol=1e-4, atol=1e-5)
 
@@ -157,8 +187,9 @@ def test_linearized_three_ways_agree_step_for_step():
         # neural-tangents' own continuous-time flow (learning_rate = eta N) -> discrete GD as eta -> 0
         small = eta / 50
         k_tr, k_te = linearized.kernel_gd(K0, Kt, y, f(params0, x), f(params0, xt), small, n)
-        c_tr, c_te = linearized.nt_gradient_descent_mse(K0, Kt, y, f(params0, x), f(params0, xt), small, t,
-                                                        discrete=False)
+        c_tr, c_te = linearized.nt_gradient_descent_mse(
+            K0, Kt, y, f(params0, x), f(params0, xt), small, t, discrete=False
+        )
         scale = np.abs(np.asarray(k_tr[0] - y)).max()
         assert np.abs(c_tr - np.asarray(k_tr)).max() < 0.01 * scale
         assert np.abs(c_te - np.asarray(k_te)).max() < 0.01 * scale

@@ -4,29 +4,52 @@ import copy
 import json
 
 import numpy as np
-
-from pipeline.fits import fit_exponent
-from pipeline.models import MLPSpec
 import pandas as pd
 import pytest
-
 from conftest import TINY, load_yaml
+
 from pipeline import io
 from pipeline.config import ConfigError, validate_config
+from pipeline.fits import fit_exponent
+from pipeline.models import MLPSpec
 from pipeline.stages import data as data_stage
 from pipeline.stages import train as stage
 from pipeline.training import DivergenceError
 
 # the arrays of docs train_format (results/train/{arch}/w{width}.npz), with their shapes
-FORMAT = {"seeds": "S", "width": "", "steps": "T", "x_train": "N d", "y_train": "N", "x_test": "M d",
-          "y_test": "M", "eta": "S", "lambda_max": "S", "loss": "S T", "f_train": "S T N", "f_test": "S T M",
-          "f_lin_train": "S T N", "f_lin_test": "S T M", "w_rel": "S T", "w_rel_layers": "S T L",
-          "K0": "S N N", "KT": "S N N", "k_drift_fro": "S T", "k_drift_op": "S T", "diverged": "S"}
-TRAIN_TARGETS = ["results/tables/lazy_training.csv", "results/tables/lazy_training_exponents.csv",
-                 "results/checks/train.csv", "results/figures/train/train_lazy_vs_width.png",
-                 "results/figures/train/train_weights_heatmap.png", "results/figures/train/train_loss_curves.png",
-                 "results/figures/train/train_linearized_outputs.png",
-                 "results/figures/train/train_jacot_fig1.png"]
+FORMAT = {
+    "seeds": "S",
+    "width": "",
+    "steps": "T",
+    "x_train": "N d",
+    "y_train": "N",
+    "x_test": "M d",
+    "y_test": "M",
+    "eta": "S",
+    "lambda_max": "S",
+    "loss": "S T",
+    "f_train": "S T N",
+    "f_test": "S T M",
+    "f_lin_train": "S T N",
+    "f_lin_test": "S T M",
+    "w_rel": "S T",
+    "w_rel_layers": "S T L",
+    "K0": "S N N",
+    "KT": "S N N",
+    "k_drift_fro": "S T",
+    "k_drift_op": "S T",
+    "diverged": "S",
+}
+TRAIN_TARGETS = [
+    "results/tables/lazy_training.csv",
+    "results/tables/lazy_training_exponents.csv",
+    "results/checks/train.csv",
+    "results/figures/train/train_lazy_vs_width.png",
+    "results/figures/train/train_weights_heatmap.png",
+    "results/figures/train/train_loss_curves.png",
+    "results/figures/train/train_linearized_outputs.png",
+    "results/figures/train/train_jacot_fig1.png",
+]
 
 
 def tiny_config():
@@ -35,8 +58,14 @@ def tiny_config():
 
 def assert_train_format(path, seeds, depth=1):
     arr = io.load_npz(path, required=tuple(FORMAT))
-    dims = {"S": seeds, "T": arr["steps"].shape[0], "N": arr["x_train"].shape[0], "M": arr["x_test"].shape[0],
-            "d": arr["x_train"].shape[1], "L": depth + 1}
+    dims = {
+        "S": seeds,
+        "T": arr["steps"].shape[0],
+        "N": arr["x_train"].shape[0],
+        "M": arr["x_test"].shape[0],
+        "d": arr["x_train"].shape[1],
+        "L": depth + 1,
+    }
     for k, shape in FORMAT.items():
         assert arr[k].shape == tuple(dims[c] for c in shape.split()), k
     assert arr["steps"][0] == 0 and np.all(np.diff(arr["steps"]) > 0)
@@ -107,7 +136,9 @@ def test_divergence_fail_names_arch_width_seed_lr(work):
     section["lr"] = 5.0  # eta = 5 / lambda_max: far beyond the stable 2 / lambda_max
     out = tmp / "fail" / "w16.npz"
     with pytest.raises(DivergenceError) as err:
-        stage.train_width("two_layer_relu", 16, section, 0, str(tmp / "circle.npz"), str(out), str(tmp / "fail.log"))
+        stage.train_width(
+            "two_layer_relu", 16, section, 0, str(tmp / "circle.npz"), str(out), str(tmp / "fail.log")
+        )
     msg = str(err.value)
     assert "'two_layer_relu'" in msg and "width 16" in msg and "seed 0" in msg and "learning rate eta" in msg
     assert not out.exists() and not io.sidecar(out).exists()
@@ -130,18 +161,32 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     assert arr["diverged"].all() and np.isnan(arr["loss"][:, -1]).all()
     ok, _ = assert_train_format(files[0], section["seeds"])
     assert not ok["diverged"].any() and np.isfinite(ok["loss"]).all()
-    figs = {k: str(tmp / "mark" / f"{k}.png") for k in ("lazy_vs_width", "weights_heatmap", "loss_curves",
-                                                         "linearized_outputs")}
-    df, exps, checks = stage.summarize(files, runs, section, str(tmp / "mark" / "t.csv"),
-                                       str(tmp / "mark" / "e.csv"), str(tmp / "mark" / "c.csv"), figs)
+    figs = {
+        k: str(tmp / "mark" / f"{k}.png")
+        for k in ("lazy_vs_width", "weights_heatmap", "loss_curves", "linearized_outputs")
+    }
+    df, exps, checks = stage.summarize(
+        files,
+        runs,
+        section,
+        str(tmp / "mark" / "t.csv"),
+        str(tmp / "mark" / "e.csv"),
+        str(tmp / "mark" / "c.csv"),
+        figs,
+    )
     assert df.loc[df["width"] == 256, "diverged"].all() and df.loc[df["width"] == 256, "w_rel_T"].isna().all()
     row = exps[(exps["arch"] == "two_layer_relu") & (exps["quantity"] == "w_rel_T")].iloc[0]
     assert np.isfinite(row["exponent"]) and row["n_seeds"] == section["seeds"]
-    expected = fit_exponent([16, 64], df[df["width"] < 256].pivot_table(
-        index="seed", columns="width", values="w_rel_T").to_numpy())["exponent"]
+    expected = fit_exponent(
+        [16, 64],
+        df[df["width"] < 256].pivot_table(index="seed", columns="width", values="w_rel_T").to_numpy(),
+    )["exponent"]
     assert row["exponent"] == pytest.approx(expected)
-    assert [c.check for c in checks] == ["lazy_weight_exponent", "lazy_kernel_exponent",
-                                         "linearization_gap_exponent"]
+    assert [c.check for c in checks] == [
+        "lazy_weight_exponent",
+        "lazy_kernel_exponent",
+        "linearization_gap_exponent",
+    ]
     for f in figs.values():
         assert (tmp / "mark" / f).stat().st_size > 10_000
 
@@ -160,19 +205,33 @@ def test_tiny_workflow_train_stage(tiny_run):
         assert (res / "benchmarks" / "train" / f"{arch}_w{w}.tsv").exists()
     table = pd.read_csv(res / "tables" / "lazy_training.csv")
     assert len(table) == cfg["train"]["seeds"] * len(stage.train_runs(cfg["train"]))
-    assert {"w_rel_T", "w_rel_l0", "w_rel_l1", "k_drift_fro_T", "k_drift_op_T", "lin_gap_T", "diverged"} <= set(table)
+    assert {
+        "w_rel_T",
+        "w_rel_l0",
+        "w_rel_l1",
+        "k_drift_fro_T",
+        "k_drift_op_T",
+        "lin_gap_T",
+        "diverged",
+    } <= set(table)
     # lazy training, already at tiny widths: the widest net moves least
     g = table[table["arch"] == "two_layer_relu"].groupby("width")[["w_rel_T", "k_drift_fro_T"]].mean()
     assert g["w_rel_T"].is_monotonic_decreasing and g["k_drift_fro_T"].is_monotonic_decreasing
     checks = pd.read_csv(res / "checks" / "train.csv")
-    assert list(checks["check"]) == ["lazy_weight_exponent", "lazy_kernel_exponent", "linearization_gap_exponent"]
+    assert list(checks["check"]) == [
+        "lazy_weight_exponent",
+        "lazy_kernel_exponent",
+        "linearization_gap_exponent",
+    ]
     assert checks["measured"].notna().all()
     jac = io.load_npz(res / "train" / "jacot" / "w16.npz", required=("gamma", "theta_0", "theta_T"))
     assert jac["theta_0"].shape == (2, 31) and np.isfinite(jac["theta_T"]).all()
     for t in TRAIN_TARGETS:
         assert (tiny_run / t).exists(), t
     checks_all = pd.read_csv(res / "tables" / "theory_checks.csv")  # merged by the report stage
-    assert {"lazy_weight_exponent", "lazy_kernel_exponent", "linearization_gap_exponent"} <= set(checks_all["check"])
+    assert {"lazy_weight_exponent", "lazy_kernel_exponent", "linearization_gap_exponent"} <= set(
+        checks_all["check"]
+    )
 
 
 def test_jacot_kernel_concentrates_on_the_analytic_limit():
@@ -204,14 +263,32 @@ def test_sharp_lazy_checks_three_valued():
     import pandas as pd
 
     def exps(k_lo, k_hi):
-        rows = [("w_rel_T", -0.5, -0.52, -0.48), ("k_drift_fro_T", (k_lo + k_hi) / 2, k_lo, k_hi),
-                ("lin_gap_T", -0.5, -0.55, -0.45)]
-        return pd.DataFrame([{"arch": "a", "quantity": q, "exponent": e, "ci_low": lo, "ci_high": hi,
-                              "n_seeds": 4, "widths": "16 64"} for q, e, lo, hi in rows])
+        rows = [
+            ("w_rel_T", -0.5, -0.52, -0.48),
+            ("k_drift_fro_T", (k_lo + k_hi) / 2, k_lo, k_hi),
+            ("lin_gap_T", -0.5, -0.55, -0.45),
+        ]
+        return pd.DataFrame(
+            [
+                {
+                    "arch": "a",
+                    "quantity": q,
+                    "exponent": e,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_seeds": 4,
+                    "widths": "16 64",
+                }
+                for q, e, lo, hi in rows
+            ]
+        )
 
     verdicts = lambda df: {c.check: c.verdict for c in stage.theory_checks(df, "a", 0.95)}
-    assert verdicts(exps(-1.05, -0.95)) == {"lazy_weight_exponent": "pass", "lazy_kernel_exponent": "pass",
-                                           "linearization_gap_exponent": "pass"}
+    assert verdicts(exps(-1.05, -0.95)) == {
+        "lazy_weight_exponent": "pass",
+        "lazy_kernel_exponent": "pass",
+        "linearization_gap_exponent": "pass",
+    }
     # the old bound (<= -0.4) would pass -0.6; the sharp prediction -1 +- 0.15 must fail it
     assert verdicts(exps(-0.62, -0.58))["lazy_kernel_exponent"] == "fail"
     assert verdicts(exps(-1.3, -0.9))["lazy_kernel_exponent"] == "inconclusive"

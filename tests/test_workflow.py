@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, SNAKEFILE, SNAKEMAKE, TINY, load_yaml, run_snakemake, write_config
 
 
@@ -17,8 +16,13 @@ def test_dry_run_full_dag(tmp_path, config):
 def test_lint_clean(tmp_path):
     import subprocess
 
-    proc = subprocess.run([SNAKEMAKE, "--snakefile", str(SNAKEFILE), "--lint"], capture_output=True,
-                          text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [SNAKEMAKE, "--snakefile", str(SNAKEFILE), "--lint"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
@@ -52,8 +56,14 @@ def test_gpu_rules_routed_to_the_gpu_partition(tmp_path, monkeypatch):
     monkeypatch.setenv("NTK_SLURM_GPU_PARTITION", "gpuq")
     out = run_snakemake(tmp_path, TINY, "-n").stdout
     jobs = re.split(r"\n(?=(?:local)?rule \w+:)", out)
-    routed = {re.match(r"(?:local)?rule (\w+):", j).group(1): "slurm_partition=gpuq" in j
-              for j in jobs if re.match(r"(?:local)?rule \w+:", j)}
-    gpu = {re.match(r"(?:local)?rule (\w+):", j).group(1) for j in jobs
-           if re.match(r"(?:local)?rule \w+:", j) and re.search(r"resources:.*\bgpu=1", j)}
+    routed = {
+        re.match(r"(?:local)?rule (\w+):", j).group(1): "slurm_partition=gpuq" in j
+        for j in jobs
+        if re.match(r"(?:local)?rule \w+:", j)
+    }
+    gpu = {
+        re.match(r"(?:local)?rule (\w+):", j).group(1)
+        for j in jobs
+        if re.match(r"(?:local)?rule \w+:", j) and re.search(r"resources:.*\bgpu=1", j)
+    }
     assert gpu and {r for r, ok in routed.items() if ok} == gpu, (gpu, routed)

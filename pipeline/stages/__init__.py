@@ -70,5 +70,11 @@ def run_rule(entry, smk) -> None:
     (None when the rule has no log) and ``config`` the validated config. The entry unpacks them
     and calls the stage's typed function, which tests call directly.
     """
-    entry(input=smk.input, output=smk.output, params=smk.params, wildcards=smk.wildcards,
-          log=smk.log[0] if len(smk.log) else None, config=smk.config)
+    entry(
+        input=smk.input,
+        output=smk.output,
+        params=smk.params,
+        wildcards=smk.wildcards,
+        log=smk.log[0] if len(smk.log) else None,
+        config=smk.config,
+    )

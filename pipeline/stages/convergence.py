@@ -47,13 +47,49 @@ from ..checks import Check, log_check, write_checks
 from ..models import MLPSpec
 from ..progress import get_logger
 
-TRAIN_REQUIRED = ("seeds", "width", "steps", "x_train", "y_train", "eta", "loss", "f_train", "K0", "KT",
-                  "diverged")
+TRAIN_REQUIRED = (
+    "seeds",
+    "width",
+    "steps",
+    "x_train",
+    "y_train",
+    "eta",
+    "loss",
+    "f_train",
+    "K0",
+    "KT",
+    "diverged",
+)
 ARCH_FIELDS = ("depth", "activation", "w_std", "b_std", "w_std_first")
-RATE_COLUMNS = ("arch", "width", "seed", "kernel", "space", "lambda", "lambda_lo", "lambda_hi", "multiplicity",
-                "harmonic", "purity", "eta", "dK_op", "lambda_over_dK", "lambda_inf", "rate_pred",
-                "rate_pred_flow", "rate_pred_inf", "rate_fit", "rate_stderr", "r2", "rel_error", "t_lo", "t_hi",
-                "n_points", "r0", "status")
+RATE_COLUMNS = (
+    "arch",
+    "width",
+    "seed",
+    "kernel",
+    "space",
+    "lambda",
+    "lambda_lo",
+    "lambda_hi",
+    "multiplicity",
+    "harmonic",
+    "purity",
+    "eta",
+    "dK_op",
+    "lambda_over_dK",
+    "lambda_inf",
+    "rate_pred",
+    "rate_pred_flow",
+    "rate_pred_inf",
+    "rate_fit",
+    "rate_stderr",
+    "r2",
+    "rel_error",
+    "t_lo",
+    "t_hi",
+    "n_points",
+    "r0",
+    "status",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -72,8 +108,10 @@ def convergence_runs(config: dict) -> list[tuple[str, int]]:
     runs = []
     for i, a in enumerate(chosen):
         if a not in archs:
-            raise ConfigError(f"config key convergence.archs[{i}]: {a!r} is not an architecture of train.archs "
-                              f"{sorted(archs)}")
+            raise ConfigError(
+                f"config key convergence.archs[{i}]: {a!r} is not an architecture of train.archs "
+                f"{sorted(archs)}"
+            )
         arch = archs[a] if isinstance(archs[a], dict) else {}
         widths = arch.get("widths") or train.get("widths") or []
         runs += [(a, int(w)) for w in sorted(set(widths))]
@@ -90,8 +128,10 @@ def arch_fields(meta: dict, path) -> dict:
     for src in (meta, meta.get("arch"), meta.get("spec")):
         if isinstance(src, dict) and all(k in src for k in ARCH_FIELDS):
             return {k: src[k] for k in ARCH_FIELDS}
-    raise io.CorruptFileError(f"{io.sidecar(path)}: no arch fields {list(ARCH_FIELDS)} (at the top level "
-                              "or under 'arch'); rerun the train rule that makes it")
+    raise io.CorruptFileError(
+        f"{io.sidecar(path)}: no arch fields {list(ARCH_FIELDS)} (at the top level "
+        "or under 'arch'); rerun the train rule that makes it"
+    )
 
 
 def load_train(path) -> tuple[dict, dict]:
@@ -100,8 +140,15 @@ def load_train(path) -> tuple[dict, dict]:
     meta = io.load_json(io.sidecar(path))
     S, N = arr["K0"].shape[0], arr["x_train"].shape[0]
     T = arr["steps"].shape[0]
-    expect = {"f_train": (S, T, N), "K0": (S, N, N), "KT": (S, N, N), "loss": (S, T), "eta": (S,),
-              "seeds": (S,), "diverged": (S,)}
+    expect = {
+        "f_train": (S, T, N),
+        "K0": (S, N, N),
+        "KT": (S, N, N),
+        "loss": (S, T),
+        "eta": (S,),
+        "seeds": (S,),
+        "diverged": (S,),
+    }
     for k, shape in expect.items():
         if arr[k].shape != shape:
             raise io.CorruptFileError(f"{path}: array {k} has shape {arr[k].shape}, expected {shape}")
@@ -115,8 +162,9 @@ def load_train(path) -> tuple[dict, dict]:
 # job 1: the analytic kernel of an arch
 
 
-def analytic_kernel(train_file: str, out: str, log: str | None = None, section: dict | None = None,
-                    arch: str = "") -> dict:
+def analytic_kernel(
+    train_file: str, out: str, log: str | None = None, section: dict | None = None, arch: str = ""
+) -> dict:
     """K_inf (N, N) float64 on the train inputs of ``train_file``'s arch; writes ``out`` (.npz):
     K_inf, evals (descending), gamma (circle angles, empty off the circle), spectrum (lambda_k per
     harmonic k = 0..N/2 on the circle, else empty)."""
@@ -134,12 +182,22 @@ def analytic_kernel(train_file: str, out: str, log: str | None = None, section: 
     evals, _ = spectral.eigh_desc(K)
     gamma = spectral.circle_angles(x)
     spectrum = spectral.circulant_spectrum(K, gamma) if gamma is not None else np.zeros(0)
-    out_arrays = {"K_inf": K, "evals": evals, "x_train": x,
-                  "gamma": gamma if gamma is not None else np.zeros(0), "spectrum": spectrum}
-    io.save_npz(out, out_arrays, meta=provenance.metadata(section, arch=arch, arch_fields=fields,
-                                                          train_file=str(train_file)))
-    logger.info(f"{arch}: K_inf on {x.shape[0]} points, lambda_max = {evals[0]:.4g}" +
-                (f"; lambda_k (k = 0..8) = {np.round(spectrum[:9], 4).tolist()}" if spectrum.size else ""))
+    out_arrays = {
+        "K_inf": K,
+        "evals": evals,
+        "x_train": x,
+        "gamma": gamma if gamma is not None else np.zeros(0),
+        "spectrum": spectrum,
+    }
+    io.save_npz(
+        out,
+        out_arrays,
+        meta=provenance.metadata(section, arch=arch, arch_fields=fields, train_file=str(train_file)),
+    )
+    logger.info(
+        f"{arch}: K_inf on {x.shape[0]} points, lambda_max = {evals[0]:.4g}"
+        + (f"; lambda_k (k = 0..8) = {np.round(spectrum[:9], 4).tolist()}" if spectrum.size else "")
+    )
     return out_arrays
 
 
@@ -162,25 +220,59 @@ def _rows(arch, width, seed, kernel, res, eta, dK, lam_inf_by_k):
     rate_inf = np.where(res["is_null"], 0.0, rate_fit.predicted_rate(eta, lam_inf))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = res["lam"] / dK
-    return [{"arch": arch, "width": int(width), "seed": int(seed), "kernel": kernel, "space": g,
-             "lambda": res["lam"][g], "lambda_lo": res["lam_lo"][g], "lambda_hi": res["lam_hi"][g],
-             "multiplicity": int(res["mult"][g]), "harmonic": int(k[g]), "purity": res["purity"][g],
-             "eta": eta, "dK_op": dK, "lambda_over_dK": ratio[g], "lambda_inf": lam_inf[g],
-             "rate_pred": res["rate_pred"][g], "rate_pred_flow": res["rate_pred_flow"][g],
-             "rate_pred_inf": rate_inf[g], "rate_fit": res["rate_fit"][g], "rate_stderr": res["rate_stderr"][g],
-             "r2": res["r2"][g], "rel_error": res["rel_error"][g], "t_lo": int(res["t_lo"][g]),
-             "t_hi": int(res["t_hi"][g]), "n_points": int(res["n_points"][g]), "r0": res["r0"][g],
-             "status": res["status"][g]} for g in range(G)]
+    return [
+        {
+            "arch": arch,
+            "width": int(width),
+            "seed": int(seed),
+            "kernel": kernel,
+            "space": g,
+            "lambda": res["lam"][g],
+            "lambda_lo": res["lam_lo"][g],
+            "lambda_hi": res["lam_hi"][g],
+            "multiplicity": int(res["mult"][g]),
+            "harmonic": int(k[g]),
+            "purity": res["purity"][g],
+            "eta": eta,
+            "dK_op": dK,
+            "lambda_over_dK": ratio[g],
+            "lambda_inf": lam_inf[g],
+            "rate_pred": res["rate_pred"][g],
+            "rate_pred_flow": res["rate_pred_flow"][g],
+            "rate_pred_inf": rate_inf[g],
+            "rate_fit": res["rate_fit"][g],
+            "rate_stderr": res["rate_stderr"][g],
+            "r2": res["r2"][g],
+            "rel_error": res["rel_error"][g],
+            "t_lo": int(res["t_lo"][g]),
+            "t_hi": int(res["t_hi"][g]),
+            "n_points": int(res["n_points"][g]),
+            "r0": res["r0"][g],
+            "status": res["status"][g],
+        }
+        for g in range(G)
+    ]
 
 
 def analysis_options(section: dict) -> dict:
-    return {"rtol": section["group_rtol"], "null_rtol": section["null_rtol"],
-            "window_floor": section["window_floor"], "window_decay": section["window_decay"],
-            "min_points": section["min_points"]}
+    return {
+        "rtol": section["group_rtol"],
+        "null_rtol": section["null_rtol"],
+        "window_floor": section["window_floor"],
+        "window_decay": section["window_decay"],
+        "min_points": section["min_points"],
+    }
 
 
-def fit_width(train_file: str, kinf_file: str, out_npz: str, out_csv: str, section: dict, arch: str,
-              log: str | None = None) -> "pd.DataFrame":  # noqa: F821
+def fit_width(
+    train_file: str,
+    kinf_file: str,
+    out_npz: str,
+    out_csv: str,
+    section: dict,
+    arch: str,
+    log: str | None = None,
+) -> pd.DataFrame:  # noqa: F821
     """All fits for one (arch, width): rows of the rate table -> ``out_csv``; curves -> ``out_npz``.
 
     ``out_npz`` arrays (S' = seeds kept, i.e. not diverged): seeds (S',), width (), steps (T,),
@@ -197,7 +289,9 @@ def fit_width(train_file: str, kinf_file: str, out_npz: str, out_csv: str, secti
     arr, _ = load_train(train_file)
     kinf = io.load_npz(kinf_file, required=("K_inf", "gamma", "spectrum", "x_train"))
     if kinf["x_train"].shape != arr["x_train"].shape or not np.allclose(kinf["x_train"], arr["x_train"]):
-        raise io.CorruptFileError(f"{kinf_file}: its x_train differs from {train_file}'s; delete it and rerun")
+        raise io.CorruptFileError(
+            f"{kinf_file}: its x_train differs from {train_file}'s; delete it and rerun"
+        )
     width = int(arr["width"])
     steps = np.asarray(arr["steps"], dtype=np.int64)
     gamma = kinf["gamma"] if kinf["gamma"].size else None
@@ -205,10 +299,25 @@ def fit_width(train_file: str, kinf_file: str, out_npz: str, out_csv: str, secti
     opts = analysis_options(section)
     keep = np.flatnonzero(~arr["diverged"].astype(bool))
     if keep.size < arr["diverged"].size:
-        logger.warning(f"{arch} w{width}: seeds {arr['seeds'][arr['diverged'].astype(bool)].tolist()} diverged; "
-                       "left out of the fits")
-    rows, curves = [], {k: [] for k in ("dK_op", "loss", "loss_pred_K0", "loss_pred_Kinf", "harm_r",
-                                        "harm_pred_inf", "spectrum_K0")}
+        logger.warning(
+            f"{arch} w{width}: seeds {arr['seeds'][arr['diverged'].astype(bool)].tolist()} diverged; "
+            "left out of the fits"
+        )
+    rows, curves = (
+        [],
+        {
+            k: []
+            for k in (
+                "dK_op",
+                "loss",
+                "loss_pred_K0",
+                "loss_pred_Kinf",
+                "harm_r",
+                "harm_pred_inf",
+                "spectrum_K0",
+            )
+        },
+    )
     y = arr["y_train"].astype(np.float64)
     loss_gap = 0.0
     for s in keep:
@@ -220,16 +329,21 @@ def fit_width(train_file: str, kinf_file: str, out_npz: str, out_csv: str, secti
             res = rate_fit.analyse(steps, u, eta, K, gamma=gamma, **opts)
             rows += _rows(arch, width, arr["seeds"][s], kernel, res, eta, dK, spectrum_inf)
             curves[f"loss_pred_{kernel}"].append(
-                rate_fit.predicted_loss(steps, eta, res["evals"], res["evecs"], u[0]))
+                rate_fit.predicted_loss(steps, eta, res["evals"], res["evecs"], u[0])
+            )
             if kernel == "K0":
                 top = res["status"] == rate_fit.STATUS_OK
-                logger.info(f"{arch} w{width} seed {arr['seeds'][s]}: ||dK||_2 = {dK:.4g}; K0 spaces (lambda, "
-                            f"fit/pred): " + ", ".join(f"{l:.3g}:{e:.3g}" for l, e in
-                                                       zip(res["lam"][top][:5], res["rel_error"][top][:5])))
+                logger.info(
+                    f"{arch} w{width} seed {arr['seeds'][s]}: ||dK||_2 = {dK:.4g}; K0 spaces (lambda, "
+                    f"fit/pred): "
+                    + ", ".join(
+                        f"{l:.3g}:{e:.3g}" for l, e in zip(res["lam"][top][:5], res["rel_error"][top][:5])
+                    )
+                )
         curves["dK_op"].append(dK)
         # measured loss from the stored outputs in float64 (the same u as the prediction); the file's
         # float32 `loss` agrees to round-off (logged)
-        loss = 0.5 * (u ** 2).sum(1)
+        loss = 0.5 * (u**2).sum(1)
         curves["loss"].append(loss)
         loss_gap = max(loss_gap, float(np.max(np.abs(loss - arr["loss"][s]) / np.maximum(loss, 1e-30))))
         if gamma is not None:
@@ -249,8 +363,10 @@ def fit_width(train_file: str, kinf_file: str, out_npz: str, out_csv: str, secti
     meta = provenance.metadata(section, arch=arch, width=width, train_file=str(train_file))
     io.save_npz(out_npz, out, meta=meta)
     io.save_table(out_csv, df, meta=meta)
-    logger.info(f"{arch} w{width}: {len(df)} rows, {keep.size} seeds; loss from f_train vs the file's loss: "
-                f"max rel. difference {loss_gap:.2g}; {time.perf_counter() - t0:.2f} s")
+    logger.info(
+        f"{arch} w{width}: {len(df)} rows, {keep.size} seeds; loss from f_train vs the file's loss: "
+        f"max rel. difference {loss_gap:.2g}; {time.perf_counter() - t0:.2f} s"
+    )
     return df
 
 
@@ -280,27 +396,41 @@ def rate_agreement(df, arch: str, section: dict, name: str, figure: str) -> Chec
     measured = float(fitted.rel_error.max()) if len(fitted) else math.nan
     passed = bool(np.isfinite(measured) and measured <= rtol and count >= need and not never_fitted)
     worst_seed = fitted.groupby("seed").rel_error.max()
-    lam = fitted.groupby(key).agg(lam=("lambda", "mean"), k=("harmonic", "first"), err=("rel_error", "max"),
-                                  n=("rel_error", "size"))
-    detail = (f"arch {arch}, width {wmax}, {len(per_seed_n)} seed(s); eigenspaces with lambda >= {ratio:g} "
-              f"||dK||_2 per seed: {per_seed_n.tolist()} (count = min = {count}, need >= {need}); "
-              f"||dK||_2 = {', '.join(f'{v:.3g}' for v in sub.groupby('seed').dK_op.first())}; "
-              f"per {'harmonic' if key == 'harmonic' else 'eigenspace'} (mean lambda, k, max rel. error, "
-              "fits): " + "; ".join(f"{r.lam:.4g}, k={r.k}, {r.err:.3g}, {r.n}" for r in lam.itertuples()))
+    lam = fitted.groupby(key).agg(
+        lam=("lambda", "mean"), k=("harmonic", "first"), err=("rel_error", "max"), n=("rel_error", "size")
+    )
+    detail = (
+        f"arch {arch}, width {wmax}, {len(per_seed_n)} seed(s); eigenspaces with lambda >= {ratio:g} "
+        f"||dK||_2 per seed: {per_seed_n.tolist()} (count = min = {count}, need >= {need}); "
+        f"||dK||_2 = {', '.join(f'{v:.3g}' for v in sub.groupby('seed').dK_op.first())}; "
+        f"per {'harmonic' if key == 'harmonic' else 'eigenspace'} (mean lambda, k, max rel. error, "
+        "fits): " + "; ".join(f"{r.lam:.4g}, k={r.k}, {r.err:.3g}, {r.n}" for r in lam.itertuples())
+    )
     if len(unfitted):
         detail += "; not fitted (component too small in u_0): " + ", ".join(
-            f"seed {r.seed} k={r.harmonic} ({r.status}, ||P u_0|| = {r.r0:.3g})" for r in unfitted.itertuples())
+            f"seed {r.seed} k={r.harmonic} ({r.status}, ||P u_0|| = {r.r0:.3g})"
+            for r in unfitted.itertuples()
+        )
     if never_fitted:
         detail += f"; never fitted in any seed: {never_fitted}"
-    return Check(check=name, stage="convergence",
-                 prediction=f"fitted decay rate = -ln(1 - eta lambda_i) of K(w0) for every eigenspace with "
-                            f"lambda_i >= {ratio:g} ||K_T - K_0||_2, at least {need} such",
-                 measured=measured, tolerance=f"max relative error <= {rtol:g} and count >= {need}",
-                 passed=passed, ci_low=float(worst_seed.min()) if len(worst_seed) else math.nan,
-                 ci_high=float(worst_seed.max()) if len(worst_seed) else math.nan, figure=figure, detail=detail)
+    return Check(
+        check=name,
+        stage="convergence",
+        prediction=f"fitted decay rate = -ln(1 - eta lambda_i) of K(w0) for every eigenspace with "
+        f"lambda_i >= {ratio:g} ||K_T - K_0||_2, at least {need} such",
+        measured=measured,
+        tolerance=f"max relative error <= {rtol:g} and count >= {need}",
+        passed=passed,
+        ci_low=float(worst_seed.min()) if len(worst_seed) else math.nan,
+        ci_high=float(worst_seed.max()) if len(worst_seed) else math.nan,
+        figure=figure,
+        detail=detail,
+    )
 
 
-def odd_harmonics_zero(kinf: dict, width_npz: dict, arch: str, section: dict, name: str, figure: str) -> Check:
+def odd_harmonics_zero(
+    kinf: dict, width_npz: dict, arch: str, section: dict, name: str, figure: str
+) -> Check:
     """Bias-free two-layer ReLU: analytic lambda_k < rtol * lambda_max for odd k >= 3, and the
     residual of each odd harmonic k >= 3 present in u_0 decays by less than ``odd_max_decay``."""
     rtol, max_decay = section["odd_zero_rtol"], section["odd_max_decay"]
@@ -309,7 +439,9 @@ def odd_harmonics_zero(kinf: dict, width_npz: dict, arch: str, section: dict, na
     odd = odd[(odd >= 3) & (odd % 2 == 1)]
     lam_ratio = float(np.max(np.abs(spec[odd])) / spec.max()) if odd.size else math.nan
     hr = width_npz["harm_r"]  # (S, T, K) at the widest width
-    present = [k for k in odd if np.all(hr[:, 0, k] > section["harmonic_present"] * np.linalg.norm(hr[:, 0], axis=1))]
+    present = [
+        k for k in odd if np.all(hr[:, 0, k] > section["harmonic_present"] * np.linalg.norm(hr[:, 0], axis=1))
+    ]
     if present:
         change = np.abs(1.0 - hr[:, -1, present] / hr[:, 0, present])  # (S, P)
         measured = float(np.max(change))
@@ -318,15 +450,19 @@ def odd_harmonics_zero(kinf: dict, width_npz: dict, arch: str, section: dict, na
         measured = math.nan
         per_k = "no odd harmonic k >= 3 in the initial residual (target); only the analytic part checked"
     passed = bool(lam_ratio < rtol and (not present or measured < max_decay))
-    return Check(check=name, stage="convergence",
-                 prediction="bias-free two-layer ReLU NTK: lambda_k = 0 for odd k >= 3, so the residual of those "
-                            "harmonics never decays",
-                 measured=measured,
-                 tolerance=f"analytic max_k lambda_k / lambda_max < {rtol:g} and residual change < {max_decay:g}",
-                 passed=passed, figure=figure,
-                 detail=f"arch {arch}, width {int(width_npz['width'])}, steps {int(width_npz['steps'][-1])}; analytic "
-                        f"max over odd k >= 3 of lambda_k / lambda_max = {lam_ratio:.3g}; {per_k}; "
-                        f"measured = max over seeds and those k of |1 - r_T / r_0|")
+    return Check(
+        check=name,
+        stage="convergence",
+        prediction="bias-free two-layer ReLU NTK: lambda_k = 0 for odd k >= 3, so the residual of those "
+        "harmonics never decays",
+        measured=measured,
+        tolerance=f"analytic max_k lambda_k / lambda_max < {rtol:g} and residual change < {max_decay:g}",
+        passed=passed,
+        figure=figure,
+        detail=f"arch {arch}, width {int(width_npz['width'])}, steps {int(width_npz['steps'][-1])}; analytic "
+        f"max over odd k >= 3 of lambda_k / lambda_max = {lam_ratio:.3g}; {per_k}; "
+        f"measured = max over seeds and those k of |1 - r_T / r_0|",
+    )
 
 
 def loss_curve_agreement(width_npz: dict, arch: str, section: dict, name: str, figure: str) -> Check:
@@ -334,18 +470,34 @@ def loss_curve_agreement(width_npz: dict, arch: str, section: dict, name: str, f
     tol = section["loss_rtol"]
     L, P = width_npz["loss"], width_npz["loss_pred_K0"]
     err = np.max(np.abs(L - P), axis=1) / L[:, 0]
-    return Check(check=name, stage="convergence",
-                 prediction="L_t = 1/2 sum_i (1 - eta lambda_i)^(2t) <u_0, v_i>^2 with the eigenpairs of K(w0)",
-                 measured=float(err.max()), tolerance=f"max_t |L_t - L_t^pred| / L_0 <= {tol:g}",
-                 passed=bool(err.max() <= tol), ci_low=float(err.min()), ci_high=float(err.max()), figure=figure,
-                 detail=f"arch {arch}, width {int(width_npz['width'])}, {err.size} seed(s), "
-                        f"steps 0..{int(width_npz['steps'][-1])}; "
-                        f"per seed: {', '.join(f'{e:.3g}' for e in err)}")
+    return Check(
+        check=name,
+        stage="convergence",
+        prediction="L_t = 1/2 sum_i (1 - eta lambda_i)^(2t) <u_0, v_i>^2 with the eigenpairs of K(w0)",
+        measured=float(err.max()),
+        tolerance=f"max_t |L_t - L_t^pred| / L_0 <= {tol:g}",
+        passed=bool(err.max() <= tol),
+        ci_low=float(err.min()),
+        ci_high=float(err.max()),
+        figure=figure,
+        detail=f"arch {arch}, width {int(width_npz['width'])}, {err.size} seed(s), "
+        f"steps 0..{int(width_npz['steps'][-1])}; "
+        f"per seed: {', '.join(f'{e:.3g}' for e in err)}",
+    )
 
 
-def summarize(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], runs: list[tuple[str, int]],
-              archs: list[str], out_table: str, out_checks: str, figures: dict[str, str], section: dict,
-              log: str | None = None) -> "pd.DataFrame":  # noqa: F821
+def summarize(
+    fit_csvs: list[str],
+    fit_npzs: list[str],
+    kinf_files: list[str],
+    runs: list[tuple[str, int]],
+    archs: list[str],
+    out_table: str,
+    out_checks: str,
+    figures: dict[str, str],
+    section: dict,
+    log: str | None = None,
+) -> pd.DataFrame:  # noqa: F821
     """Concatenate the per-width fits into the rate table, write the theory checks and the figures.
     (A failing check is recorded, not raised: ``strict: true`` is enforced by the report stage.)
 
@@ -371,14 +523,31 @@ def summarize(fit_csvs: list[str], fit_npzs: list[str], kinf_files: list[str], r
     primary = archs[0]
     wmax = max(w for (a, w) in runs if a == primary)
     checks = [rate_agreement(df, primary, section, "rate_agreement", fig_name["rate_error"])]
-    bias_free = [a for a in archs if kinf[a]["spectrum"].size and fields[a]["b_std"] is None
-                 and int(fields[a]["depth"]) == 1 and fields[a]["activation"] == "relu"]
+    bias_free = [
+        a
+        for a in archs
+        if kinf[a]["spectrum"].size
+        and fields[a]["b_std"] is None
+        and int(fields[a]["depth"]) == 1
+        and fields[a]["activation"] == "relu"
+    ]
     if bias_free:  # the first bias-free two-layer ReLU net on circle points
         a = bias_free[0]
-        checks.append(odd_harmonics_zero(kinf[a], curves[(a, max(w for (aa, w) in runs if aa == a))], a, section,
-                                         "odd_harmonics_zero", fig_name["spectral_bias"]))
-    checks.append(loss_curve_agreement(curves[(primary, wmax)], primary, section, "loss_curve_agreement",
-                                       fig_name["loss_curves"]))
+        checks.append(
+            odd_harmonics_zero(
+                kinf[a],
+                curves[(a, max(w for (aa, w) in runs if aa == a))],
+                a,
+                section,
+                "odd_harmonics_zero",
+                fig_name["spectral_bias"],
+            )
+        )
+    checks.append(
+        loss_curve_agreement(
+            curves[(primary, wmax)], primary, section, "loss_curve_agreement", fig_name["loss_curves"]
+        )
+    )
     write_checks(out_checks, checks, meta=meta)
     for c in checks:
         log_check(logger, c)
@@ -406,7 +575,20 @@ def rule_fit(*, input, output, params, wildcards, log, config) -> None:
 
 def rule_summary(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``convergence_summary`` -> ``summarize``."""
-    summarize(list(input.csvs), list(input.npzs), list(input.kinfs), params.runs, params.archs, output.table,
-              output.checks, {"rate_error": output.fig_rate_error, "spectral_bias": output.fig_spectral_bias,
-                              "spectrum": output.fig_spectrum, "loss_curves": output.fig_loss_curves},
-              params.section, log)
+    summarize(
+        list(input.csvs),
+        list(input.npzs),
+        list(input.kinfs),
+        params.runs,
+        params.archs,
+        output.table,
+        output.checks,
+        {
+            "rate_error": output.fig_rate_error,
+            "spectral_bias": output.fig_spectral_bias,
+            "spectrum": output.fig_spectrum,
+            "loss_curves": output.fig_loss_curves,
+        },
+        params.section,
+        log,
+    )

@@ -39,30 +39,57 @@ def rate_error(df, section: dict, path: str, meta: dict) -> None:
 
     sub = df[df.kernel == "K0"].copy()
     # ||u_0|| per run: the eigenspaces partition R^N, so it is the root sum of squares of r0
-    u0 = np.sqrt((sub.r0 ** 2).groupby([sub.arch, sub.width, sub.seed]).transform("sum"))
+    u0 = np.sqrt((sub.r0**2).groupby([sub.arch, sub.width, sub.seed]).transform("sum"))
     # components present in u_0 (>= harmonic_present ||u_0||): a smaller one mostly shows the leakage
     # into it from the others, not its own decay (all rows are in the table)
     sub = sub[(sub.status == "ok") & (sub.r0 >= section["harmonic_present"] * u0)]
-    sub = sub[np.isfinite(sub.rel_error) & (sub.rel_error > 0) & np.isfinite(sub.lambda_over_dK)
-              & (sub.lambda_over_dK > 0)]
+    sub = sub[
+        np.isfinite(sub.rel_error)
+        & (sub.rel_error > 0)
+        & np.isfinite(sub.lambda_over_dK)
+        & (sub.lambda_over_dK > 0)
+    ]
     fig, axes = plotting.figure(1, 1, width=6.4, height=4.6)
     ax = axes[0, 0]
     if len(sub):
-        sns.scatterplot(data=sub, x="lambda_over_dK", y="rel_error", hue="width", style="arch",
-                        palette=plotting.PALETTE, hue_norm=LogNorm(), ax=ax, s=28, alpha=0.85, edgecolor="none")
+        sns.scatterplot(
+            data=sub,
+            x="lambda_over_dK",
+            y="rel_error",
+            hue="width",
+            style="arch",
+            palette=plotting.PALETTE,
+            hue_norm=LogNorm(),
+            ax=ax,
+            s=28,
+            alpha=0.85,
+            edgecolor="none",
+        )
         x = np.geomspace(sub.lambda_over_dK.min(), sub.lambda_over_dK.max(), 50)
         plotting.reference_power_law(ax, x, 1.0, 1.0, -1.0, label=r"Weyl bound $\|\Delta K\|_2/\lambda_i$")
-    ax.axvline(section["agreement_ratio"], color="0.5", lw=1, ls=":",
-               label=rf"$\lambda_i = {section['agreement_ratio']:g}\,\|\Delta K\|_2$")
-    ax.axhline(section["agreement_rtol"], color="tab:red", lw=1, ls=":",
-               label=f"tolerance {section['agreement_rtol']:.0%}")
+    ax.axvline(
+        section["agreement_ratio"],
+        color="0.5",
+        lw=1,
+        ls=":",
+        label=rf"$\lambda_i = {section['agreement_ratio']:g}\,\|\Delta K\|_2$",
+    )
+    ax.axhline(
+        section["agreement_rtol"],
+        color="tab:red",
+        lw=1,
+        ls=":",
+        label=f"tolerance {section['agreement_rtol']:.0%}",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\lambda_i\,/\,\|K_T - K_0\|_2$ (eigenvalue of $K(w_0)$ over kernel drift)")
     ax.set_ylabel(r"relative rate error $|\hat r_i - r_i| / r_i$")
-    ax.set_title("Measured vs predicted decay rate per eigenspace of $K(w_0)$\n"
-                 r"$r_i = -\ln(1 - \eta\lambda_i)$ per step; all widths and seeds, "
-                 rf"$\|P_i u_0\| \geq {section['harmonic_present']:g}\,\|u_0\|$")
+    ax.set_title(
+        "Measured vs predicted decay rate per eigenspace of $K(w_0)$\n"
+        r"$r_i = -\ln(1 - \eta\lambda_i)$ per step; all widths and seeds, "
+        rf"$\|P_i u_0\| \geq {section['harmonic_present']:g}\,\|u_0\|$"
+    )
     ax.legend(loc="lower left", fontsize=7, ncol=2)
     io.save_figure(fig, path, meta)
 
@@ -87,7 +114,9 @@ def spectral_bias(curves: dict, kinf: dict, archs, runs, section: dict, path: st
             col = palette[k % len(palette)]  # the same colour for harmonic k in every panel
             lam_txt = "0" if abs(lam[k]) < section["odd_zero_rtol"] * lam.max() else f"{lam[k]:.3g}"
             keep = hr[:, k] > floor
-            ax.plot(steps[keep], hr[keep, k], color=col, lw=1.8, label=rf"$k={k}$, $\lambda_k^\infty$={lam_txt}")
+            ax.plot(
+                steps[keep], hr[keep, k], color=col, lw=1.8, label=rf"$k={k}$, $\lambda_k^\infty$={lam_txt}"
+            )
             keep = hp[:, k] > floor
             ax.plot(steps[keep], hp[keep, k], color=col, lw=1.2, ls="--")
         ax.plot([], [], color="0.3", ls="--", label=r"theory $r_k(0)\,|1-\eta\lambda_k^\infty|^t$")
@@ -101,7 +130,9 @@ def spectral_bias(curves: dict, kinf: dict, archs, runs, section: dict, path: st
     io.save_figure(fig, path, meta)
 
 
-def spectrum(curves: dict, kinf: dict, fields: dict, archs, runs, section: dict, path: str, meta: dict) -> None:
+def spectrum(
+    curves: dict, kinf: dict, fields: dict, archs, runs, section: dict, path: str, meta: dict
+) -> None:
     """NTK eigenvalue per harmonic k: analytic (K_inf) and empirical (K(w0), widest width, mean and
     range over seeds) for each arch; exact zeros drawn as triangles on the floor line."""
     import seaborn as sns
@@ -126,16 +157,36 @@ def spectrum(curves: dict, kinf: dict, fields: dict, archs, runs, section: dict,
         if emp is not None:
             mean, lo, hi = emp.mean(0), emp.min(0), emp.max(0)
             ok = lo >= floor
-            ax.errorbar(k[ok], mean[ok], yerr=[mean[ok] - lo[ok], hi[ok] - mean[ok]], fmt="x", color=col, ms=6,
-                        lw=1, capsize=2, label=f"{name}: empirical $K(w_0)$, width {w}")
+            ax.errorbar(
+                k[ok],
+                mean[ok],
+                yerr=[mean[ok] - lo[ok], hi[ok] - mean[ok]],
+                fmt="x",
+                color=col,
+                ms=6,
+                lw=1,
+                capsize=2,
+                label=f"{name}: empirical $K(w_0)$, width {w}",
+            )
             zero_emp = ~ok
         else:
             zero_emp = np.zeros_like(nz)
         zero = ~nz | zero_emp
         if zero.any():
-            ax.plot(k[zero], np.full(zero.sum(), floor), "v", color=col, ms=6, ls="none",
-                    label=(f"$\\lambda_k < {section['odd_zero_rtol']:g}\\,\\lambda_{{max}}$ (zero), drawn on the floor"
-                           if zero_label else None))
+            ax.plot(
+                k[zero],
+                np.full(zero.sum(), floor),
+                "v",
+                color=col,
+                ms=6,
+                ls="none",
+                label=(
+                    f"$\\lambda_k < {section['odd_zero_rtol']:g}\\,\\lambda_{{max}}$ (zero), "
+                    "drawn on the floor"
+                    if zero_label
+                    else None
+                ),
+            )
             zero_label = False
     ax.axhline(floor, color="0.6", lw=0.8, ls=":")
     ax.set_yscale("log")
@@ -159,14 +210,28 @@ def loss_curves(curves: dict, archs, runs, path: str, meta: dict) -> None:
             steps, L, P = c["steps"], c["loss"][0], c["loss_pred_K0"][0]
             ok, okp = L > 0, P > 0
             ax.plot(steps[ok], L[ok], color=cols[w], lw=1.8, label=f"width {w}: measured")
-            ax.plot(steps[okp], P[okp], color="0.1", lw=0.9, ls="--", zorder=3)  # on top of the measured curve
+            ax.plot(
+                steps[okp], P[okp], color="0.1", lw=0.9, ls="--", zorder=3
+            )  # on top of the measured curve
             lo = min(lo, L[ok].min(initial=np.inf), P[okp].min(initial=np.inf))
         c = curves[(a, widths[-1])]
         P = c["loss_pred_Kinf"][0]
-        ax.plot(c["steps"][P > 0], P[P > 0], color="k", lw=1, ls=":",
-                label=rf"$K_\infty$ prediction, width {widths[-1]}")
-        ax.plot([], [], color="0.1", lw=0.9, ls="--",
-                label=r"$K(w_0)$ prediction $\frac{1}{2}\sum_i(1-\eta\lambda_i)^{2t}\langle u_0,v_i\rangle^2$")
+        ax.plot(
+            c["steps"][P > 0],
+            P[P > 0],
+            color="k",
+            lw=1,
+            ls=":",
+            label=rf"$K_\infty$ prediction, width {widths[-1]}",
+        )
+        ax.plot(
+            [],
+            [],
+            color="0.1",
+            lw=0.9,
+            ls="--",
+            label=r"$K(w_0)$ prediction $\frac{1}{2}\sum_i(1-\eta\lambda_i)^{2t}\langle u_0,v_i\rangle^2$",
+        )
         _step_axis(ax, c["steps"])
         ax.set_yscale("log")
         ax.set_ylim(bottom=max(lo * 0.5, 1e-8 * c["loss"][0, 0]))

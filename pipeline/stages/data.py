@@ -8,8 +8,9 @@ from .. import datasets, io, provenance
 from ..progress import get_logger
 
 
-def make_synthetic(name: str, section: dict, seed: int, out: str, log: str | None = None,
-                   config: dict | None = None) -> dict:
+def make_synthetic(
+    name: str, section: dict, seed: int, out: str, log: str | None = None, config: dict | None = None
+) -> dict:
     """Generate the synthetic set ``name`` (circle | sphere | gaussian_product) into ``out``."""
     logger = get_logger(f"data.{name}", log)
     if name == "circle":
@@ -25,8 +26,9 @@ def make_synthetic(name: str, section: dict, seed: int, out: str, log: str | Non
     return arrays
 
 
-def make_images(name: str, section: dict, seed: int, out: str, log: str | None = None,
-                config: dict | None = None) -> dict:
+def make_images(
+    name: str, section: dict, seed: int, out: str, log: str | None = None, config: dict | None = None
+) -> dict:
     """Generate the image set ``name`` (natural | text) into ``out``.
 
     Arrays: images (n, r, r, 3) float32 in [0, 1], names (n,), and Tancik et al.'s split:
@@ -49,10 +51,19 @@ def make_images(name: str, section: dict, seed: int, out: str, log: str | None =
     else:
         raise ValueError(f"unknown image set {name!r}; allowed: natural, text")
     x_train, y_train, x_test, y_test = datasets.split_image(images)
-    arrays = {"images": images, "names": np.array(names, dtype=str), "x_train": x_train,
-              "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    io.save_npz(out, arrays, meta=provenance.metadata(section, dataset=f"images_{name}", seed=seed,
-                                                      full_config=config))
+    arrays = {
+        "images": images,
+        "names": np.array(names, dtype=str),
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+    }
+    io.save_npz(
+        out,
+        arrays,
+        meta=provenance.metadata(section, dataset=f"images_{name}", seed=seed, full_config=config),
+    )
     logger.info(f"wrote {out}: {len(names)} images at {r}x{r} px: {names}")
     return arrays
 

@@ -46,25 +46,49 @@ from ..progress import Progress, get_logger
 from . import fourier_plots
 
 ORDER = MAPPINGS  # the order of the predicted PSNR ranking
-# Tancik et al. 2020, Table 1 (PSNR dB, mean, std over images): THEIR data (DIV2K subset / their text set), 512 px.
+# Tancik et al. 2020, Table 1 (PSNR dB, mean, std over images): THEIR data (DIV2K subset / their text
+# set), 512 px.
 THEIRS = {
-    "natural": {"none": (19.32, 2.48), "basic": (21.72, 2.72), "positional": (24.95, 3.72), "gaussian": (25.57, 4.19)},
-    "text": {"none": (18.40, 2.34), "basic": (20.48, 1.96), "positional": (27.57, 3.07), "gaussian": (30.47, 2.11)},
+    "natural": {
+        "none": (19.32, 2.48),
+        "basic": (21.72, 2.72),
+        "positional": (24.95, 3.72),
+        "gaussian": (25.57, 4.19),
+    },
+    "text": {
+        "none": (18.40, 2.34),
+        "basic": (20.48, 1.96),
+        "positional": (27.57, 3.07),
+        "gaussian": (30.47, 2.11),
+    },
 }
-THEIRS_DATA = {"natural": "Tancik et al. 2020 Table 1: DIV2K subset, 512 px (their data)",
-               "text": "Tancik et al. 2020 Table 1: their text images, 512 px (their data)"}
+THEIRS_DATA = {
+    "natural": "Tancik et al. 2020 Table 1: DIV2K subset, 512 px (their data)",
+    "text": "Tancik et al. 2020 Table 1: their text images, 512 px (their data)",
+}
 DATA_ARRAYS = ("images", "names", "x_train", "y_train", "x_test", "y_test")
 RUN_ARRAYS = ("names", "steps", "psnr_train", "psnr_test", "final_train", "final_test", "recon")
 
 
 def _hyper(section: dict, imageset: str, mapping: str, sigma: float | None) -> dict:
-    return {"lr": float(section["lr"][imageset][mapping]),
-            "sigma": float(section["sigma"][imageset] if sigma is None else sigma),
-            "pe_scale": float(section["pe_scale"][imageset])}
+    return {
+        "lr": float(section["lr"][imageset][mapping]),
+        "sigma": float(section["sigma"][imageset] if sigma is None else sigma),
+        "pe_scale": float(section["pe_scale"][imageset]),
+    }
 
 
-def train_mapping(imageset: str, mapping: str, data_path: str, out: str, section: dict, seed: int,
-                  log: str | None = None, sigma: float | None = None, config: dict | None = None) -> dict:
+def train_mapping(
+    imageset: str,
+    mapping: str,
+    data_path: str,
+    out: str,
+    section: dict,
+    seed: int,
+    log: str | None = None,
+    sigma: float | None = None,
+    config: dict | None = None,
+) -> dict:
     """Fit every image of ``imageset`` with ``mapping`` (one network per image, vmapped); write ``out``."""
     import jax
     import jax.numpy as jnp
@@ -81,25 +105,52 @@ def train_mapping(imageset: str, mapping: str, data_path: str, out: str, section
         raise ValueError(f"{data_path}: image set {imageset!r} has no images")
     B, a = ff.mapping_matrices(mapping, 2, section["n_freq"], hp["sigma"], hp["pe_scale"], seed)
     enc = lambda x: ff.encode(jnp.asarray(x, jnp.float32), B, a)  # noqa: E731
-    logger.info(f"{imageset}: {n} images {r}x{r} px, mapping {mapping} ({ff.n_features(mapping, 2, section['n_freq'])}"
-                f" features), lr {hp['lr']:g}, sigma {hp['sigma']:g}, pe_scale {hp['pe_scale']:g}, "
-                f"{section['steps']} Adam steps, device {jax.devices()[0]}")
+    logger.info(
+        f"{imageset}: {n} images {r}x{r} px, mapping {mapping} "
+        f"({ff.n_features(mapping, 2, section['n_freq'])}"
+        f" features), lr {hp['lr']:g}, sigma {hp['sigma']:g}, pe_scale {hp['pe_scale']:g}, "
+        f"{section['steps']} Adam steps, device {jax.devices()[0]}"
+    )
     progress = Progress(logger, n * section["steps"], what="image-step")
-    res = ir.fit_images(enc(data["x_train"]), jnp.asarray(data["y_train"]), enc(data["x_test"]),
-                        jnp.asarray(data["y_test"]), width=section["width"], hidden_layers=section["hidden_layers"],
-                        lr=hp["lr"], steps=section["steps"], eval_every=section["eval_every"],
-                        key=jax.random.PRNGKey(seed), batch_images=section["batch_images"],
-                        feat_full=enc(image_grid(r).reshape(-1, 2)),
-                        on_eval=lambda d, t, ptr, pte: progress.update(d, psnr_train=ptr, psnr_test=pte))
+    res = ir.fit_images(
+        enc(data["x_train"]),
+        jnp.asarray(data["y_train"]),
+        enc(data["x_test"]),
+        jnp.asarray(data["y_test"]),
+        width=section["width"],
+        hidden_layers=section["hidden_layers"],
+        lr=hp["lr"],
+        steps=section["steps"],
+        eval_every=section["eval_every"],
+        key=jax.random.PRNGKey(seed),
+        batch_images=section["batch_images"],
+        feat_full=enc(image_grid(r).reshape(-1, 2)),
+        on_eval=lambda d, t, ptr, pte: progress.update(d, psnr_train=ptr, psnr_test=pte),
+    )
     recon = np.clip(np.rint(res.pop("recon").reshape(n, r, r, 3) * 255), 0, 255).astype(np.uint8)
-    arrays = {**res, "names": data["names"], "recon": recon,
-              "B": np.zeros((0, 2)) if B is None else B, "a": np.zeros(0) if a is None else a,
-              **{k: np.float64(v) for k, v in hp.items()}}
-    meta = provenance.metadata(section, stage="fourier", imageset=imageset, mapping=mapping, seed=seed,
-                               resolution=int(r), full_config=config, **hp)
+    arrays = {
+        **res,
+        "names": data["names"],
+        "recon": recon,
+        "B": np.zeros((0, 2)) if B is None else B,
+        "a": np.zeros(0) if a is None else a,
+        **{k: np.float64(v) for k, v in hp.items()},
+    }
+    meta = provenance.metadata(
+        section,
+        stage="fourier",
+        imageset=imageset,
+        mapping=mapping,
+        seed=seed,
+        resolution=int(r),
+        full_config=config,
+        **hp,
+    )
     io.save_npz(out, arrays, meta=meta)
-    logger.info(f"wrote {out}: test PSNR {np.round(res['final_test'], 2).tolist()} dB, "
-                f"train PSNR {np.round(res['final_train'], 2).tolist()} dB, {float(res['seconds']):.1f} s")
+    logger.info(
+        f"wrote {out}: test PSNR {np.round(res['final_test'], 2).tolist()} dB, "
+        f"train PSNR {np.round(res['final_train'], 2).tolist()} dB, {float(res['seconds']):.1f} s"
+    )
     return arrays
 
 
@@ -109,12 +160,19 @@ def _power_target(x: np.ndarray, n_harm: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     k = np.arange(1, n_harm + 1)
     phi = rng.uniform(0, 2 * np.pi, n_harm)
-    y = (k ** -0.5 * np.cos(2 * np.pi * np.outer(x, k) + phi)).sum(1)
+    y = (k**-0.5 * np.cos(2 * np.pi * np.outer(x, k) + phi)).sum(1)
     return y / np.sqrt(0.5 * np.sum(1.0 / k))
 
 
-def ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str,
-                 log: str | None = None, config: dict | None = None) -> dict:
+def ntk_mappings(
+    section: dict,
+    seed: int,
+    out: str,
+    fig_kernels: str,
+    fig_demo: str,
+    log: str | None = None,
+    config: dict | None = None,
+) -> dict:
     """Analytic NTK of the mapped 1D inputs: profiles, spectra, bandwidth vs sigma, power-law demo.
 
     Runs in float64 (scoped): kernel solves with tiny eigenvalues need it.
@@ -123,8 +181,9 @@ def ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo:
         return _ntk_mappings(section, seed, out, fig_kernels, fig_demo, log, config)
 
 
-def _ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str,
-                  log: str | None, config: dict | None) -> dict:
+def _ntk_mappings(
+    section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str, log: str | None, config: dict | None
+) -> dict:
     from .. import fourier_features as ff
     from .. import fourier_kernels as fk
 
@@ -145,11 +204,19 @@ def _ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo
         stat[name] = fk.stationarity_error(prof)
         k0 = fk.profiles(spec, B, a, deltas, np.array([0.0 if B is not None else 0.5]))[0]
         f, lam = fk.spectrum(k0, deltas)
-        arrays.update({f"profile_{name}": prof, f"k_{name}": k0, f"lam_{name}": lam,
-                       f"stationarity_{name}": np.float64(stat[name]),
-                       f"bandwidth_{name}": np.float64(fk.bandwidth(f, lam))})
-        logger.info(f"NTK {name}: stationarity error {stat[name]:.2e}, 90% bandwidth "
-                    f"{float(arrays[f'bandwidth_{name}']):g} cycles/unit")
+        arrays.update(
+            {
+                f"profile_{name}": prof,
+                f"k_{name}": k0,
+                f"lam_{name}": lam,
+                f"stationarity_{name}": np.float64(stat[name]),
+                f"bandwidth_{name}": np.float64(fk.bandwidth(f, lam)),
+            }
+        )
+        logger.info(
+            f"NTK {name}: stationarity error {stat[name]:.2e}, 90% bandwidth "
+            f"{float(arrays[f'bandwidth_{name}']):g} cycles/unit"
+        )
     arrays["freqs"] = f
     sigmas = np.asarray(sorted(kc["bandwidth_sigmas"]), float)
     bw, lams = [], []
@@ -165,29 +232,59 @@ def _ntk_mappings(section: dict, seed: int, out: str, fig_kernels: str, fig_demo
     # 1D regression with power-law mappings a_j = j^-p, b_j = j
     x_tr = np.arange(dm["n_train"]) / dm["n_train"]
     x_te = np.arange(dm["n_test"]) / dm["n_test"]
-    y_tr, y_te = _power_target(x_tr, dm["target_harmonics"], seed), _power_target(x_te, dm["target_harmonics"], seed)
+    y_tr, y_te = (
+        _power_target(x_tr, dm["target_harmonics"], seed),
+        _power_target(x_te, dm["target_harmonics"], seed),
+    )
     powers = np.asarray(dm["powers"], float)
     seeds = np.arange(dm["seeds"]) + 1000 * seed
-    arrays.update({"demo_x_train": x_tr, "demo_y_train": y_tr, "demo_x_test": x_te, "demo_y_test": y_te,
-                   "demo_powers": powers})
+    arrays.update(
+        {
+            "demo_x_train": x_tr,
+            "demo_y_train": y_tr,
+            "demo_x_test": x_te,
+            "demo_y_test": y_te,
+            "demo_powers": powers,
+        }
+    )
     progress = Progress(logger, len(powers), what="power-law mapping")
     demo_nets, demo_kT, demo_kinf, demo_lam = [], [], [], []
     for i, p in enumerate(powers):
         B, a = ff.power_law(p, dm["n_harmonics"])
-        spec = fk.kernel_spec(2 * dm["n_harmonics"], kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"])
+        spec = fk.kernel_spec(
+            2 * dm["n_harmonics"], kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"]
+        )
         k_tr = fk.mapped_ntk(spec, B, a, x_tr[:, None])
         k_x = fk.mapped_ntk(spec, B, a, x_te[:, None], x_tr[:, None])
         eta = 1.0 / np.linalg.eigvalsh(k_tr)[-1]
         demo_kT.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, dm["steps"]))
         demo_kinf.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, None))
-        _, f_te = fk.train_ensemble(spec, ff.encode(x_tr[:, None], B, a), y_tr, ff.encode(x_te[:, None], B, a),
-                                    eta, dm["steps"], seeds)
+        _, f_te = fk.train_ensemble(
+            spec,
+            ff.encode(x_tr[:, None], B, a),
+            y_tr,
+            ff.encode(x_te[:, None], B, a),
+            eta,
+            dm["steps"],
+            seeds,
+        )
         demo_nets.append(f_te)
         demo_lam.append(np.sort(np.linalg.eigvalsh(k_tr))[::-1])
-        progress.update(i + 1, p=float(p), rel_err_mean_vs_kernel=float(
-            np.linalg.norm(f_te.mean(0) - demo_kT[-1]) / np.linalg.norm(demo_kT[-1])))
-    arrays.update({"demo_nets": np.stack(demo_nets), "demo_kernel_T": np.stack(demo_kT),
-                   "demo_kernel_inf": np.stack(demo_kinf), "demo_eigs": np.stack(demo_lam)})
+        progress.update(
+            i + 1,
+            p=float(p),
+            rel_err_mean_vs_kernel=float(
+                np.linalg.norm(f_te.mean(0) - demo_kT[-1]) / np.linalg.norm(demo_kT[-1])
+            ),
+        )
+    arrays.update(
+        {
+            "demo_nets": np.stack(demo_nets),
+            "demo_kernel_T": np.stack(demo_kT),
+            "demo_kernel_inf": np.stack(demo_kinf),
+            "demo_eigs": np.stack(demo_lam),
+        }
+    )
     meta = provenance.metadata(section, stage="fourier", seed=seed, full_config=config)
     io.save_npz(out, arrays, meta=meta)
     fourier_plots.ntk_mappings(arrays, kc, fig_kernels, meta)
@@ -213,31 +310,58 @@ def psnr_tables(runs: dict):
     for (s, m), (arr, meta) in sorted(runs.items(), key=lambda kv: (kv[0][0], ORDER.index(kv[0][1]))):
         tr, te = arr["final_train"].astype(float), arr["final_test"].astype(float)
         theirs = THEIRS.get(s, {}).get(m, (math.nan, math.nan))
-        rows.append({"imageset": s, "mapping": m, "n_images": len(te), "resolution": meta["resolution"],
-                     "steps": int(arr["steps"][-1]), "psnr_train_mean": tr.mean(), "psnr_train_std": tr.std(),
-                     "psnr_test_mean": te.mean(), "psnr_test_std": te.std(), "theirs_psnr_mean": theirs[0],
-                     "theirs_psnr_std": theirs[1], "theirs_data": THEIRS_DATA.get(s, "")})
+        rows.append(
+            {
+                "imageset": s,
+                "mapping": m,
+                "n_images": len(te),
+                "resolution": meta["resolution"],
+                "steps": int(arr["steps"][-1]),
+                "psnr_train_mean": tr.mean(),
+                "psnr_train_std": tr.std(),
+                "psnr_test_mean": te.mean(),
+                "psnr_test_std": te.std(),
+                "theirs_psnr_mean": theirs[0],
+                "theirs_psnr_std": theirs[1],
+                "theirs_data": THEIRS_DATA.get(s, ""),
+            }
+        )
         scale = meta["sigma"] if m == "gaussian" else meta["pe_scale"] if m == "positional" else math.nan
         for name, a, b in zip(arr["names"], tr, te):
-            img_rows.append({"imageset": s, "mapping": m, "image": str(name), "psnr_train": a, "psnr_test": b,
-                             "lr": meta["lr"], "scale": scale})
+            img_rows.append(
+                {
+                    "imageset": s,
+                    "mapping": m,
+                    "image": str(name),
+                    "psnr_train": a,
+                    "psnr_test": b,
+                    "lr": meta["lr"],
+                    "scale": scale,
+                }
+            )
     return pd.DataFrame(rows), pd.DataFrame(img_rows)
 
 
 def _psnr_markdown(df) -> str:
-    lines = ["# Fourier-feature image regression: PSNR (dB), final iterate, mean +- std over images",
-             "",
-             "`ours`: this run (our images, resolution and steps as listed). `theirs`: Tancik et al. 2020, "
-             "Table 1, on THEIR data (DIV2K subset / their text images, 512 px, 2000 steps) - printed for "
-             "comparing orderings and gaps only, not the same images.",
-             "",
-             "| image set | mapping | n | px | steps | ours train | ours test | theirs test (their data) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Fourier-feature image regression: PSNR (dB), final iterate, mean +- std over images",
+        "",
+        "`ours`: this run (our images, resolution and steps as listed). `theirs`: Tancik et al. 2020, "
+        "Table 1, on THEIR data (DIV2K subset / their text images, 512 px, 2000 steps) - printed for "
+        "comparing orderings and gaps only, not the same images.",
+        "",
+        "| image set | mapping | n | px | steps | ours train | ours test | theirs test (their data) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in df.itertuples():
-        theirs = "" if math.isnan(r.theirs_psnr_mean) else f"{r.theirs_psnr_mean:.2f} +- {r.theirs_psnr_std:.2f}"
-        lines.append(f"| {r.imageset} | {r.mapping} | {r.n_images} | {r.resolution} | {r.steps} | "
-                     f"{r.psnr_train_mean:.2f} +- {r.psnr_train_std:.2f} | {r.psnr_test_mean:.2f} +- "
-                     f"{r.psnr_test_std:.2f} | {theirs} |")
+        theirs = (
+            "" if math.isnan(r.theirs_psnr_mean) else f"{r.theirs_psnr_mean:.2f} +- {r.theirs_psnr_std:.2f}"
+        )
+        lines.append(
+            f"| {r.imageset} | {r.mapping} | {r.n_images} | {r.resolution} | {r.steps} | "
+            f"{r.psnr_train_mean:.2f} +- {r.psnr_train_std:.2f} | {r.psnr_test_mean:.2f} +- "
+            f"{r.psnr_test_std:.2f} | {theirs} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -255,25 +379,41 @@ def ordering_check(img_df, ci: float = 0.95) -> chk.Check:
         piv = g.pivot(index="image", columns="mapping", values="psnr_test")
         for lo, hi in zip(present[:-1], present[1:]):
             r = mean_ci((piv[hi] - piv[lo]).to_numpy(), ci)
-            state = ("ordered" if r["ci_low"] > 0 else "reversed" if r["ci_high"] < 0 else "unresolved")
+            state = "ordered" if r["ci_low"] > 0 else "reversed" if r["ci_high"] < 0 else "unresolved"
             status[state] += 1
-            details.append(f"{s}: {hi} - {lo} = {r['mean']:+.2f} dB [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] "
-                           f"{state}")
+            details.append(
+                f"{s}: {hi} - {lo} = {r['mean']:+.2f} dB [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] {state}"
+            )
             if worst is None or r["mean"] < worst["mean"]:
                 worst = r
     pred = "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. Table 1)"
     fig = "fourier/reconstructions.png"
     if worst is None:
-        return chk.Check("fourier_ordering", "fourier", pred, math.nan, "needs >= 2 mappings",
-                         verdict="inconclusive", figure=fig, detail="fewer than two mappings configured")
+        return chk.Check(
+            "fourier_ordering",
+            "fourier",
+            pred,
+            math.nan,
+            "needs >= 2 mappings",
+            verdict="inconclusive",
+            figure=fig,
+            detail="fewer than two mappings configured",
+        )
     verdict = "fail" if status["reversed"] else "pass" if not status["unresolved"] else "inconclusive"
     return chk.Check(
-        "fourier_ordering", "fourier", pred, worst["mean"],
+        "fourier_ordering",
+        "fourier",
+        pred,
+        worst["mean"],
         f"every adjacent pair ordered: paired {int(ci * 100)}% CI of the gap over images above 0 dB",
-        verdict=verdict, ci_low=worst["ci_low"], ci_high=worst["ci_high"], figure=fig,
+        verdict=verdict,
+        ci_low=worst["ci_low"],
+        ci_high=worst["ci_high"],
+        figure=fig,
         detail=f"measured = smallest adjacent mean gap (dB), CI = {int(ci * 100)}% t-interval of that pair's "
-               f"per-image gaps; {status['ordered']} ordered, {status['reversed']} reversed, "
-               f"{status['unresolved']} unresolved of {sum(status.values())} adjacent pairs; " + "; ".join(details))
+        f"per-image gaps; {status['ordered']} ordered, {status['reversed']} reversed, "
+        f"{status['unresolved']} unresolved of {sum(status.values())} adjacent pairs; " + "; ".join(details),
+    )
 
 
 def bandwidth_check(ntk: dict) -> chk.Check:
@@ -281,29 +421,46 @@ def bandwidth_check(ntk: dict) -> chk.Check:
     ratios = f[1:] / f[:-1]
     slope = float(np.polyfit(np.log(s), np.log(f), 1)[0])
     return chk.Check(
-        "fourier_bandwidth", "fourier",
+        "fourier_bandwidth",
+        "fourier",
         "a larger Gaussian scale sigma widens the NTK spectrum of the mapped inputs (bandwidth ~ sigma)",
-        float(ratios.min()), "f90(sigma_{k+1}) / f90(sigma_k) > 1 for every consecutive sigma", bool(ratios.min() > 1),
+        float(ratios.min()),
+        "f90(sigma_{k+1}) / f90(sigma_k) > 1 for every consecutive sigma",
+        bool(ratios.min() > 1),
         figure="fourier/ntk_mappings.png",
-        detail=f"measured = smallest ratio of consecutive 90%-spectral-power frequencies; f90 (cycles/unit) at "
-               f"sigma {s.tolist()}: {np.round(f, 2).tolist()}; log-log slope {slope:.2f} (1 = proportional)")
+        detail="measured = smallest ratio of consecutive 90%-spectral-power frequencies; "
+        f"f90 (cycles/unit) at "
+        f"sigma {s.tolist()}: {np.round(f, 2).tolist()}; log-log slope {slope:.2f} (1 = proportional)",
+    )
 
 
 def stationarity_check(ntk: dict) -> chk.Check:
     mapped = {m: float(ntk[f"stationarity_{m}"]) for m in ORDER[1:]}
     worst = max(mapped.values())
     return chk.Check(
-        "fourier_stationary", "fourier",
+        "fourier_stationary",
+        "fourier",
         "the NTK of Fourier-mapped inputs depends on x - x' only (stationary); raw inputs do not",
-        worst, "max |k(x0 + D, x0) - mean_x0| / max|k| < 1e-6 for basic, positional, gaussian",
-        bool(worst < 1e-6), figure="fourier/ntk_mappings.png",
+        worst,
+        "max |k(x0 + D, x0) - mean_x0| / max|k| < 1e-6 for basic, positional, gaussian",
+        bool(worst < 1e-6),
+        figure="fourier/ntk_mappings.png",
         detail="float64 analytic NTK at anchors x0 in {0.2, 0.5, 0.8}; "
-               + ", ".join(f"{m} {v:.1e}" for m, v in mapped.items())
-               + f"; none (raw x, expected non-stationary) {float(ntk['stationarity_none']):.2f}")
+        + ", ".join(f"{m} {v:.1e}" for m, v in mapped.items())
+        + f"; none (raw x, expected non-stationary) {float(ntk['stationarity_none']):.2f}",
+    )
 
 
-def summarize(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_paths: dict, out: dict,
-              section: dict, log: str | None = None, config: dict | None = None) -> None:
+def summarize(
+    run_paths: list[str],
+    sweep_paths: list[str],
+    ntk_path: str,
+    data_paths: dict,
+    out: dict,
+    section: dict,
+    log: str | None = None,
+    config: dict | None = None,
+) -> None:
     """Tables, figures and checks of the stage. ``out`` keys: table, table_images, table_sweep,
     fig_recon, fig_sweep, fig_curves, checks. ``data_paths``: {imageset: images npz}."""
     import pandas as pd
@@ -320,10 +477,19 @@ def summarize(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_
     for p in sweep_paths:
         arr, m = io.load_npz(p, required=RUN_ARRAYS), io.load_json(io.sidecar(p))
         for name, a, b in zip(arr["names"], arr["final_train"], arr["final_test"]):
-            sweep_rows.append({"imageset": m["imageset"], "sigma": m["sigma"], "image": str(name),
-                               "psnr_train": float(a), "psnr_test": float(b)})
+            sweep_rows.append(
+                {
+                    "imageset": m["imageset"],
+                    "sigma": m["sigma"],
+                    "image": str(name),
+                    "psnr_train": float(a),
+                    "psnr_test": float(b),
+                }
+            )
     sweep = pd.DataFrame(sweep_rows, columns=["imageset", "sigma", "image", "psnr_train", "psnr_test"])
-    io.save_table(out["table_sweep"], sweep.sort_values(["imageset", "sigma", "image"]), meta=meta, markdown=True)
+    io.save_table(
+        out["table_sweep"], sweep.sort_values(["imageset", "sigma", "image"]), meta=meta, markdown=True
+    )
     images = {s: io.load_npz(p, required=("images",))["images"] for s, p in data_paths.items()}
     fourier_plots.reconstructions(runs, images, section["figure_images"], out["fig_recon"], meta)
     fourier_plots.scale_sweep(sweep, section, out["fig_sweep"], meta)
@@ -344,23 +510,49 @@ def summarize(run_paths: list[str], sweep_paths: list[str], ntk_path: str, data_
 
 def rule_train(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``fourier_train`` -> ``train_mapping``."""
-    train_mapping(wildcards.imageset, wildcards.mapping, input.data, output.npz, params.section, params.seed,
-                  log, config=config)
+    train_mapping(
+        wildcards.imageset,
+        wildcards.mapping,
+        input.data,
+        output.npz,
+        params.section,
+        params.seed,
+        log,
+        config=config,
+    )
 
 
 def rule_sweep(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``fourier_sweep`` -> ``train_mapping``."""
-    train_mapping(wildcards.imageset, "gaussian", input.data, output.npz, params.section, params.seed, log,
-                  sigma=float(wildcards.sigma), config=config)
+    train_mapping(
+        wildcards.imageset,
+        "gaussian",
+        input.data,
+        output.npz,
+        params.section,
+        params.seed,
+        log,
+        sigma=float(wildcards.sigma),
+        config=config,
+    )
 
 
 def rule_ntk(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``fourier_ntk`` -> ``ntk_mappings``."""
-    ntk_mappings(params.section, params.seed, output.npz, output.fig_kernels, output.fig_demo, log,
-                 config=config)
+    ntk_mappings(
+        params.section, params.seed, output.npz, output.fig_kernels, output.fig_demo, log, config=config
+    )
 
 
 def rule_summary(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``fourier_summary`` -> ``summarize``."""
-    summarize(list(input.runs), list(input.sweep), input.ntk, dict(zip(params.imagesets, input.data)),
-              dict(output.items()), params.section, log, config=config)
+    summarize(
+        list(input.runs),
+        list(input.sweep),
+        input.ntk,
+        dict(zip(params.imagesets, input.data)),
+        dict(output.items()),
+        params.section,
+        log,
+        config=config,
+    )

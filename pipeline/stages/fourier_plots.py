@@ -13,8 +13,8 @@ from .. import io, plotting
 from ..fourier_features import LABELS
 from ..fourier_features import MAPPINGS as ORDER
 
-def reconstructions(runs, images, n_show, path, meta):
 
+def reconstructions(runs, images, n_show, path, meta):
     sets = sorted({s for s, _ in runs})
     maps = [m for m in ORDER if any((s, m) in runs for s in sets)]
     rows = [(s, i) for s in sets for i in range(min(n_show, len(images[s])))]
@@ -28,18 +28,21 @@ def reconstructions(runs, images, n_show, path, meta):
             if (s, m) in runs:
                 arr = runs[(s, m)][0]
                 ax.imshow(arr["recon"][i])
-                ax.set_title(f"{LABELS[m]}\ntest {arr['final_test'][i]:.2f} dB / train {arr['final_train'][i]:.1f}")
+                ax.set_title(
+                    f"{LABELS[m]}\ntest {arr['final_test'][i]:.2f} dB / train {arr['final_train'][i]:.1f}"
+                )
         for ax in axes[r]:
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
-    fig.suptitle("Coordinate MLP reconstructions on the full pixel grid (trained on [::2, ::2]; "
-                 "test PSNR on [1::2, 1::2])")
+    fig.suptitle(
+        "Coordinate MLP reconstructions on the full pixel grid (trained on [::2, ::2]; "
+        "test PSNR on [1::2, 1::2])"
+    )
     io.save_figure(fig, path, meta)
 
 
 def scale_sweep(sweep, section, path, meta):
-
     sets = sorted(sweep["imageset"].unique()) if len(sweep) else []
     fig, axes = plotting.figure(1, max(1, len(sets)), width=4.8, height=3.8, layout="constrained")
     for ax, s in zip(axes[0], sets):
@@ -50,7 +53,13 @@ def scale_sweep(sweep, section, path, meta):
             ax.fill_between(mu.index, mu - sd, mu + sd, alpha=0.2)
         best = g["psnr_test"].mean().idxmax()
         ax.axvline(best, color="0.4", lw=1, ls=":", label=f"best test sigma = {best:g}")
-        ax.axvline(section["sigma"][s], color="C3", lw=1, ls="-.", label=f"configured sigma = {section['sigma'][s]:g}")
+        ax.axvline(
+            section["sigma"][s],
+            color="C3",
+            lw=1,
+            ls="-.",
+            label=f"configured sigma = {section['sigma'][s]:g}",
+        )
         ax.set_xscale("log")
         ax.set_xlabel(r"Gaussian scale $\sigma$ (cycles per image side)")
         ax.set_ylabel("PSNR (dB)")
@@ -62,7 +71,6 @@ def scale_sweep(sweep, section, path, meta):
 
 
 def training_curves(runs, path, meta):
-
     sets = sorted({s for s, _ in runs})
     fig, axes = plotting.figure(1, len(sets), width=4.8, height=3.8, layout="constrained")
     for ax, s in zip(axes[0], sets):
@@ -80,14 +88,15 @@ def training_curves(runs, path, meta):
 
 
 def ntk_mappings(a, kc, path, meta):
-
     fig, axes = plotting.figure(2, 4, width=3.6, height=3.0, layout="constrained")
     pd_ = a["profile_deltas"]
     f = a["freqs"]
     for c, m in enumerate(ORDER):
         ax = axes[0, c]
         for j, x0 in enumerate(a["anchors"]):
-            ax.plot(pd_, a[f"profile_{m}"][j], lw=1.5 - 0.4 * j, ls=["-", "--", ":"][j], label=f"$x'$ = {x0:g}")
+            ax.plot(
+                pd_, a[f"profile_{m}"][j], lw=1.5 - 0.4 * j, ls=["-", "--", ":"][j], label=f"$x'$ = {x0:g}"
+            )
         ax.set_title(f"{LABELS[m]}: stat. err {float(a[f'stationarity_{m}']):.0e}")
         ax.set_xlabel("$x - x'$")
         ax.set_ylabel("NTK $k(x, x')$")
@@ -98,8 +107,15 @@ def ntk_mappings(a, kc, path, meta):
             continue
         lam = np.abs(a[f"lam_{m}"])[1:]
         keep = lam > 1e-10 * lam.max()  # periodic kernels (basic) live on integer frequencies only
-        ax.loglog(f[1:][keep], lam[keep], color=f"C{c}", lw=0.8, marker=".", ms=2,
-                  label=f"{LABELS[m]} (f90 {float(a[f'bandwidth_{m}']):g})")
+        ax.loglog(
+            f[1:][keep],
+            lam[keep],
+            color=f"C{c}",
+            lw=0.8,
+            marker=".",
+            ms=2,
+            label=f"{LABELS[m]} (f90 {float(a[f'bandwidth_{m}']):g})",
+        )
     ax.set_xlabel("frequency f (cycles per unit)")
     ax.set_ylabel(r"$|\hat k(f)|$ (NTK eigenvalue)")
     ax.set_title("NTK spectrum per mapping")
@@ -123,16 +139,21 @@ def ntk_mappings(a, kc, path, meta):
     ax.set_title("NTK bandwidth grows with $\\sigma$")
     ax.legend()
     axes[1, 3].axis("off")
-    axes[1, 3].text(0.0, 0.5, f"ReLU MLP, {kc['hidden_layers']} hidden layers,\nNTK param., "
-                    f"w_std={kc['w_std']:.3g}, b_std={kc['b_std']:g}\nanalytic (infinite width) NTK\n"
-                    f"gaussian: sigma={kc['sigma']:g}, m={kc['n_freq']}\npositional: s={kc['pe_scale']:g}\n"
-                    "stationarity error: max over x'\nof |k - mean| / max|k|", va="center", fontsize=9)
+    axes[1, 3].text(
+        0.0,
+        0.5,
+        f"ReLU MLP, {kc['hidden_layers']} hidden layers,\nNTK param., "
+        f"w_std={kc['w_std']:.3g}, b_std={kc['b_std']:g}\nanalytic (infinite width) NTK\n"
+        f"gaussian: sigma={kc['sigma']:g}, m={kc['n_freq']}\npositional: s={kc['pe_scale']:g}\n"
+        "stationarity error: max over x'\nof |k - mean| / max|k|",
+        va="center",
+        fontsize=9,
+    )
     fig.suptitle("NTK of an MLP on Fourier-feature-mapped 1D inputs")
     io.save_figure(fig, path, meta)
 
 
 def power_law_regression(a, dm, path, meta):
-
     P = len(a["demo_powers"])
     fig, axes = plotting.figure(1, P + 1, width=3.8, height=3.2, layout="constrained")
     xt, xs = a["demo_x_test"], a["demo_x_train"]
@@ -142,24 +163,34 @@ def power_law_regression(a, dm, path, meta):
         ax.plot(xt, a["demo_y_test"], color="0.6", lw=2.5, label="target")
         ax.fill_between(xt, nets.mean(0) - nets.std(0), nets.mean(0) + nets.std(0), color="C0", alpha=0.2)
         ax.plot(xt, nets.mean(0), color="C0", lw=1.5, label=f"networks (mean +- sd, {nets.shape[0]} seeds)")
-        ax.plot(xt, a["demo_kernel_T"][i], "--", color="C3", lw=1.3, label=f"NTK regression (t = {dm['steps']})")
+        ax.plot(
+            xt, a["demo_kernel_T"][i], "--", color="C3", lw=1.3, label=f"NTK regression (t = {dm['steps']})"
+        )
         ax.plot(xs, a["demo_y_train"], "k.", ms=6, label="training points")
         rmse = lambda f: float(np.sqrt(np.mean((f - a["demo_y_test"]) ** 2)))  # noqa: E731
-        ax.set_title(f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE net "
-                     f"{rmse(nets.mean(0)):.2f}, NTK {rmse(a['demo_kernel_T'][i]):.2f}")
+        ax.set_title(
+            f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE net "
+            f"{rmse(nets.mean(0)):.2f}, NTK {rmse(a['demo_kernel_T'][i]):.2f}"
+        )
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         if i == 0:
             ax.legend(fontsize=7)
     ax = axes[0, P]
     for i, p in enumerate(a["demo_powers"]):
-        ax.semilogy(np.arange(1, a["demo_eigs"].shape[1] + 1), np.clip(a["demo_eigs"][i], 1e-16, None), "o-", ms=3,
-                    label=f"p = {'inf' if math.isinf(p) else f'{p:g}'}")
+        ax.semilogy(
+            np.arange(1, a["demo_eigs"].shape[1] + 1),
+            np.clip(a["demo_eigs"][i], 1e-16, None),
+            "o-",
+            ms=3,
+            label=f"p = {'inf' if math.isinf(p) else f'{p:g}'}",
+        )
     ax.set_xlabel("eigenvalue index")
     ax.set_ylabel("NTK eigenvalue (train points)")
     ax.set_title("faster decay = lower-frequency bias")
     ax.legend()
-    fig.suptitle(r"1D regression with power-law mappings $a_j = j^{-p}$, $b_j = j$ (width "
-                 f"{dm['width']}, GD {dm['steps']} steps)")
+    fig.suptitle(
+        r"1D regression with power-law mappings $a_j = j^{-p}$, $b_j = j$ (width "
+        f"{dm['width']}, GD {dm['steps']} steps)"
+    )
     io.save_figure(fig, path, meta)
-

@@ -49,7 +49,7 @@ STAGE_SALT = 3  # decorrelates this stage's initialisations from other stages us
 PREDICTED_EXPONENT = -0.5
 EXPONENT_TOLERANCE = 0.05
 NT_TOLERANCE = 1e-5
-MEMORY_BUDGET = 512 * 2 ** 20  # bytes of signals + kernels per vmapped batch of seeds
+MEMORY_BUDGET = 512 * 2**20  # bytes of signals + kernels per vmapped batch of seeds
 
 
 def part_names(depth: int) -> list[str]:
@@ -111,8 +111,10 @@ def relative_errors(emp: np.ndarray, ana: np.ndarray) -> np.ndarray:
 
 # --- rule entry points ------------------------------------------------------------------------
 
-def analytic(data_path: str, section: dict, out: str, log: str | None = None,
-             config: dict | None = None) -> dict:
+
+def analytic(
+    data_path: str, section: dict, out: str, log: str | None = None, config: dict | None = None
+) -> dict:
     """Rule ntk_analytic: our closed-form limit kernels (float64) and neural-tangents' for comparison."""
     import jax.numpy as jnp
 
@@ -129,30 +131,47 @@ def analytic(data_path: str, section: dict, out: str, log: str | None = None,
         try:
             ref = nt_kernels(spec, jnp.asarray(x))
             arrays["nt_ntk"], arrays["nt_nngp"] = np.asarray(ref["ntk"]), np.asarray(ref["nngp"])
-            err = max(float(np.abs(ours[k] - arrays[f"nt_{k}"]).max() / np.abs(arrays[f"nt_{k}"]).max())
-                      for k in ("ntk", "nngp"))
+            err = max(
+                float(np.abs(ours[k] - arrays[f"nt_{k}"]).max() / np.abs(arrays[f"nt_{k}"]).max())
+                for k in ("ntk", "nngp")
+            )
         except ImportError as e:  # another jax: our closed form still works, the comparison not
             logger.warning(f"neural-tangents unavailable, analytic_matches_nt not measured: {e}")
             err = math.nan
     if "gamma_train" in data:
         arrays["gamma"] = np.asarray(data["gamma_train"], dtype=np.float64)
     arrays["nt_max_rel_err"] = np.float64(err)
-    io.save_npz(out, arrays, meta=provenance.metadata(section, rule="ntk_analytic", data=data_path,
-                                                      full_config=config))
-    logger.info(f"analytic kernels of {spec} on N={x.shape[0]} points in {time.perf_counter() - t0:.2f}s; "
-                f"max rel err vs neural-tangents {err:.3g}")
+    io.save_npz(
+        out,
+        arrays,
+        meta=provenance.metadata(section, rule="ntk_analytic", data=data_path, full_config=config),
+    )
+    logger.info(
+        f"analytic kernels of {spec} on N={x.shape[0]} points in {time.perf_counter() - t0:.2f}s; "
+        f"max rel err vs neural-tangents {err:.3g}"
+    )
     return arrays
 
 
-def init_width(width: int, data_path: str, analytic_path: str, section: dict, seed: int, x64: bool,
-               out: str, log: str | None = None, config: dict | None = None) -> dict:
+def init_width(
+    width: int,
+    data_path: str,
+    analytic_path: str,
+    section: dict,
+    seed: int,
+    x64: bool,
+    out: str,
+    log: str | None = None,
+    config: dict | None = None,
+) -> dict:
     """Rule ntk_init: errors of the empirical NTK at ``width`` for all seeds (vmapped)."""
     logger = get_logger(f"ntk.init_w{width}", log)
     ana = io.load_npz(analytic_path, required=("x", "parts"))
     x = io.load_npz(data_path, required=("x_train",))["x_train"]
     if x.shape != ana["x"].shape or not np.allclose(x, ana["x"]):
-        raise io.CorruptFileError(f"{analytic_path}: computed on other inputs than {data_path}; "
-                                  "delete it and rerun")
+        raise io.CorruptFileError(
+            f"{analytic_path}: computed on other inputs than {data_path}; delete it and rerun"
+        )
     spec = MLPSpec.from_config(section["net"], width, x.shape[1])
     t0 = time.perf_counter()
     with x64_context(x64):
@@ -160,14 +179,26 @@ def init_width(width: int, data_path: str, analytic_path: str, section: dict, se
     t_emp = time.perf_counter() - t0
     errors = relative_errors(emp, ana["parts"])
     kernels = np.concatenate([emp[0].sum(0, keepdims=True), emp[0]], axis=0)
-    arrays = {"width": np.int64(width), "errors": errors, "kernels": kernels,
-              "part_names": np.array(part_names(spec.depth))}
-    io.save_npz(out, arrays, meta=provenance.metadata(section, rule="ntk_init", width=int(width), seed=seed,
-                                                      x64=x64, full_config=config))
+    arrays = {
+        "width": np.int64(width),
+        "errors": errors,
+        "kernels": kernels,
+        "part_names": np.array(part_names(spec.depth)),
+    }
+    io.save_npz(
+        out,
+        arrays,
+        meta=provenance.metadata(
+            section, rule="ntk_init", width=int(width), seed=seed, x64=x64, full_config=config
+        ),
+    )
     mean = errors.mean(0)
-    logger.info(f"width {width}: {section['seeds']} seeds, N={x.shape[0]}, {t_emp:.2f}s (incl. jit); mean rel "
-                + ", ".join(f"{p} fro={mean[i, 0]:.3g} spec={mean[i, 1]:.3g}"
-                            for i, p in enumerate(part_names(spec.depth))))
+    logger.info(
+        f"width {width}: {section['seeds']} seeds, N={x.shape[0]}, {t_emp:.2f}s (incl. jit); mean rel "
+        + ", ".join(
+            f"{p} fro={mean[i, 0]:.3g} spec={mean[i, 1]:.3g}" for i, p in enumerate(part_names(spec.depth))
+        )
+    )
     return arrays
 
 
@@ -179,10 +210,19 @@ def error_table(widths, errors: np.ndarray, names, section: dict, n_points: int)
     for i, w in enumerate(widths):
         for s in range(errors.shape[1]):
             for p, name in enumerate(names):
-                rows.append({"dataset": section["dataset"], "n_points": n_points,
-                             "depth": section["net"]["depth"], "activation": section["net"]["activation"],
-                             "width": int(w), "seed": s, "part": name,
-                             "rel_frobenius": errors[i, s, p, 0], "rel_spectral": errors[i, s, p, 1]})
+                rows.append(
+                    {
+                        "dataset": section["dataset"],
+                        "n_points": n_points,
+                        "depth": section["net"]["depth"],
+                        "activation": section["net"]["activation"],
+                        "width": int(w),
+                        "seed": s,
+                        "part": name,
+                        "rel_frobenius": errors[i, s, p, 0],
+                        "rel_spectral": errors[i, s, p, 1],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -194,51 +234,85 @@ def exponent_table(widths, errors: np.ndarray, names, ci: float):
     for p, name in enumerate(names):
         for k, norm in enumerate(("frobenius", "spectral")):
             fit = fit_exponent(widths, errors[:, :, p, k].T, ci)
-            rows.append({"part": name, "norm": norm, "exponent": fit["exponent"], "ci_low": fit["ci_low"],
-                         "ci_high": fit["ci_high"], "se": fit["se"], "n_seeds": errors.shape[1],
-                         "n_widths": len(widths), "width_min": int(min(widths)), "width_max": int(max(widths)),
-                         "prediction": PREDICTED_EXPONENT})
+            rows.append(
+                {
+                    "part": name,
+                    "norm": norm,
+                    "exponent": fit["exponent"],
+                    "ci_low": fit["ci_low"],
+                    "ci_high": fit["ci_high"],
+                    "se": fit["se"],
+                    "n_seeds": errors.shape[1],
+                    "n_widths": len(widths),
+                    "width_min": int(min(widths)),
+                    "width_max": int(max(widths)),
+                    "prediction": PREDICTED_EXPONENT,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def theory_checks(exps, nt_err: float, ci: float) -> list:
     """The stage's checks from the exponent table and the analytic-vs-neural-tangents error."""
     full = exps[(exps["part"] == "K") & (exps["norm"] == "frobenius")].iloc[0]
-    others = "; ".join(f"{r.part} {r.norm}: {r.exponent:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
-                       for r in exps.itertuples() if not (r.part == "K" and r.norm == "frobenius"))
+    others = "; ".join(
+        f"{r.part} {r.norm}: {r.exponent:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+        for r in exps.itertuples()
+        if not (r.part == "K" and r.norm == "frobenius")
+    )
     return [
         checks.Check(
-            check="ntk_error_exponent", stage="ntk",
+            check="ntk_error_exponent",
+            stage="ntk",
             prediction="relative Frobenius error of the empirical NTK K vs its limit decays like m^-1/2 "
-                       "(law of large numbers over the m hidden units)",
-            measured=full.exponent, ci_low=full.ci_low, ci_high=full.ci_high,
+            "(law of large numbers over the m hidden units)",
+            measured=full.exponent,
+            ci_low=full.ci_low,
+            ci_high=full.ci_high,
             tolerance=f"|exponent - ({PREDICTED_EXPONENT})| <= {EXPONENT_TOLERANCE}",
             passed=bool(abs(full.exponent - PREDICTED_EXPONENT) <= EXPONENT_TOLERANCE),
             figure="ntk/error_vs_width.png",
             detail=f"mean of per-seed log-log slopes over widths {full.width_min}..{full.width_max}, "
-                   f"{full.n_seeds} seeds, {ci:.0%} t-interval; {others}"),
+            f"{full.n_seeds} seeds, {ci:.0%} t-interval; {others}",
+        ),
         checks.Check(
-            check="analytic_matches_nt", stage="ntk",
+            check="analytic_matches_nt",
+            stage="ntk",
             prediction="our closed-form NNGP and NTK recursion equals neural-tangents' stax kernel_fn",
-            measured=nt_err, tolerance=f"max |ours - nt| / max |nt| <= {NT_TOLERANCE:g} (float64)",
+            measured=nt_err,
+            tolerance=f"max |ours - nt| / max |nt| <= {NT_TOLERANCE:g} (float64)",
             passed=bool(np.isfinite(nt_err) and nt_err <= NT_TOLERANCE),
             figure="ntk/kernel_heatmaps.png",
-            detail=("neural-tangents unavailable in this environment (needs the pinned jax)"
-                    if not np.isfinite(nt_err) else
-                    "NTK and NNGP on the stage's inputs; neural-tangents' arccos on the diagonal "
-                    "carries a ~sqrt(eps) rounding error, ours is exact there")),
+            detail=(
+                "neural-tangents unavailable in this environment (needs the pinned jax)"
+                if not np.isfinite(nt_err)
+                else "NTK and NNGP on the stage's inputs; neural-tangents' arccos on the diagonal "
+                "carries a ~sqrt(eps) rounding error, ours is exact there"
+            ),
+        ),
     ]
 
 
-def summarize(init_paths: list[str], analytic_path: str, section: dict, out_table: str,
-              out_exponents: str, out_checks: str, out_fig_error: str, out_fig_heatmaps: str,
-              log: str | None = None, config: dict | None = None) -> dict:
+def summarize(
+    init_paths: list[str],
+    analytic_path: str,
+    section: dict,
+    out_table: str,
+    out_exponents: str,
+    out_checks: str,
+    out_fig_error: str,
+    out_fig_heatmaps: str,
+    log: str | None = None,
+    config: dict | None = None,
+) -> dict:
     """Rule ntk_summary: tables, theory checks and figures from all widths."""
     from . import ntk_plots
 
     logger = get_logger("ntk.summary", log)
-    runs = sorted((io.load_npz(p, required=("width", "errors", "kernels", "part_names")) for p in init_paths),
-                  key=lambda r: int(r["width"]))
+    runs = sorted(
+        (io.load_npz(p, required=("width", "errors", "kernels", "part_names")) for p in init_paths),
+        key=lambda r: int(r["width"]),
+    )
     widths = [int(r["width"]) for r in runs]
     if sorted(set(widths)) != sorted(int(w) for w in section["widths"]):
         raise io.CorruptFileError(f"ntk_init outputs hold widths {widths}, config wants {section['widths']}")
@@ -257,8 +331,9 @@ def summarize(init_paths: list[str], analytic_path: str, section: dict, out_tabl
     small, large = section["heatmap_widths"] or (min(widths), max(widths))
     by_width = {int(r["width"]): r["kernels"] for r in runs}
     ntk_plots.error_vs_width(widths, errors, names, exps, out_fig_error, meta, section["ci"])
-    ntk_plots.kernel_heatmaps(ana, {small: by_width[small], large: by_width[large]}, names,
-                              out_fig_heatmaps, meta)
+    ntk_plots.kernel_heatmaps(
+        ana, {small: by_width[small], large: by_width[large]}, names, out_fig_heatmaps, meta
+    )
     for c in cks:
         checks.log_check(logger, c)
     return {"table": table, "exponents": exps, "checks": cks}
@@ -274,11 +349,30 @@ def rule_analytic(*, input, output, params, wildcards, log, config) -> None:
 
 def rule_init(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``ntk_init`` -> ``init_width``."""
-    init_width(int(wildcards.width), input.data, input.analytic, params.section, params.seed, params.x64,
-               output.npz, log, config)
+    init_width(
+        int(wildcards.width),
+        input.data,
+        input.analytic,
+        params.section,
+        params.seed,
+        params.x64,
+        output.npz,
+        log,
+        config,
+    )
 
 
 def rule_summary(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``ntk_summary`` -> ``summarize``."""
-    summarize(list(input.inits), input.analytic, params.section, output.table, output.exponents,
-              output.checks, output.fig_error, output.fig_heatmaps, log, config)
+    summarize(
+        list(input.inits),
+        input.analytic,
+        params.section,
+        output.table,
+        output.exponents,
+        output.checks,
+        output.fig_error,
+        output.fig_heatmaps,
+        log,
+        config,
+    )

@@ -15,8 +15,9 @@ def label(name: str) -> str:
     return f"$K^{{({name.split('_', 1)[1]})}}$ (layer {name.split('_', 1)[1]})"
 
 
-def error_vs_width(widths, errors: np.ndarray, names, exps, out: str, meta: dict | None = None,
-                   ci: float = 0.95) -> None:
+def error_vs_width(
+    widths, errors: np.ndarray, names, exps, out: str, meta: dict | None = None, ci: float = 0.95
+) -> None:
     """Relative Frobenius and spectral errors (mean and min-max over seeds) vs width, log-log,
     with the m^-1/2 line through the geometric mean of the full kernel's errors."""
     fig, axes = plotting.figure(1, 2, width=5.2, height=5.0, layout="constrained")
@@ -25,19 +26,35 @@ def error_vs_width(widths, errors: np.ndarray, names, exps, out: str, meta: dict
         ax = axes[0, k]
         for p, name in enumerate(names):
             fit = exps[(exps["part"] == name) & (exps["norm"] == norm)].iloc[0]
-            plotting.mean_band(ax, widths, errors[:, :, p, k].T,
-                               label=f"{label(name)}: slope {fit.exponent:.3f} "
-                                     f"[{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
-                               lw=2.2 if name == "K" else 1.4, ls="-" if name == "K" else ":")
+            plotting.mean_band(
+                ax,
+                widths,
+                errors[:, :, p, k].T,
+                label=f"{label(name)}: slope {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+                lw=2.2 if name == "K" else 1.4,
+                ls="-" if name == "K" else ":",
+            )
         full = errors[:, :, 0, k]
-        plotting.reference_power_law(ax, widths, np.exp(np.log(widths).mean()),
-                                     float(np.exp(np.log(full).mean())), -0.5,
-                                     label="theory $\\propto m^{-1/2}$")
-        plotting.log_log(ax, "width $m$ (hidden units)",
-                         f"relative error $\\|K_m - K_\\infty\\| / \\|K_\\infty\\|$",
-                         f"Empirical vs analytic NTK at init ({title})")
-        ax.legend(title=f"mean, min-max over {errors.shape[1]} seeds; slope [{ci:.0%} CI]", loc="upper center",
-                  bbox_to_anchor=(0.5, -0.16), title_fontsize=8)
+        plotting.reference_power_law(
+            ax,
+            widths,
+            np.exp(np.log(widths).mean()),
+            float(np.exp(np.log(full).mean())),
+            -0.5,
+            label="theory $\\propto m^{-1/2}$",
+        )
+        plotting.log_log(
+            ax,
+            "width $m$ (hidden units)",
+            "relative error $\\|K_m - K_\\infty\\| / \\|K_\\infty\\|$",
+            f"Empirical vs analytic NTK at init ({title})",
+        )
+        ax.legend(
+            title=f"mean, min-max over {errors.shape[1]} seeds; slope [{ci:.0%} CI]",
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            title_fontsize=8,
+        )
     io.save_figure(fig, out, meta)
 
 
@@ -53,16 +70,20 @@ def kernel_heatmaps(ana: dict, kernels: dict, names, out: str, meta: dict | None
     else:
         n = limit.shape[-1]
         extent, axis = (-0.5, n - 0.5, n - 0.5, -0.5), "input index"
-    titles = [f"empirical, m = {small} (seed 0)", f"empirical, m = {large} (seed 0)",
-              "analytic limit ($m \\to \\infty$)"]
+    titles = [
+        f"empirical, m = {small} (seed 0)",
+        f"empirical, m = {large} (seed 0)",
+        "analytic limit ($m \\to \\infty$)",
+    ]
     for row, p in enumerate(order):
         mats = [kernels[small][p], kernels[large][p], limit[p]]
         vmin = min(float(np.min(m)) for m in mats)
         vmax = max(float(np.max(m)) for m in mats)
         for col, mat in enumerate(mats):
             ax = axes[row, col]
-            im = ax.imshow(mat, extent=extent, vmin=vmin, vmax=vmax, cmap=plotting.PALETTE,
-                           interpolation="nearest")
+            im = ax.imshow(
+                mat, extent=extent, vmin=vmin, vmax=vmax, cmap=plotting.PALETTE, interpolation="nearest"
+            )
             ax.grid(False)
             if row == 0:
                 ax.set_title(titles[col])

@@ -41,8 +41,16 @@ from .. import checks as checks_mod
 from .. import io, provenance
 from ..progress import get_logger
 from ..report_rules import STAGE_ORDER, pattern_regex
-from .report_render import (checks_html, checks_markdown, figure_links, frame_html, page, fragment,
-                            provenance_html, wall_time_figure)
+from .report_render import (
+    checks_html,
+    checks_markdown,
+    figure_links,
+    fragment,
+    frame_html,
+    page,
+    provenance_html,
+    wall_time_figure,
+)
 
 VERDICT_COLUMNS = checks_mod.COLUMNS  # check, stage, prediction, measured, ci_low, ci_high, ...
 
@@ -76,8 +84,9 @@ def read_checks(path) -> pd.DataFrame:
     df["verdict"] = df["verdict"].fillna("").astype(str).str.strip().str.lower()
     for i, (v, ok) in enumerate(zip(df["verdict"], df["passed"])):
         if v not in checks_mod.VERDICTS:
-            raise io.CorruptFileError(f"{path}: row {i + 1}: verdict must be one of {checks_mod.VERDICTS}, "
-                                      f"got {v!r}")
+            raise io.CorruptFileError(
+                f"{path}: row {i + 1}: verdict must be one of {checks_mod.VERDICTS}, got {v!r}"
+            )
         if ok != (v == "pass"):
             raise io.CorruptFileError(f"{path}: row {i + 1}: passed={ok} contradicts verdict {v!r}")
     for col in ("measured", "ci_low", "ci_high"):
@@ -98,41 +107,26 @@ def collect_checks(paths, stage_order=STAGE_ORDER) -> pd.DataFrame:
     keeping each file's row order within a stage."""
     frames = [read_checks(p) for p in paths]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=("bool" if c == "passed" else "float" if c in
-                                                   ("measured", "ci_low", "ci_high") else "object"))
-                             for c in VERDICT_COLUMNS})
+        return pd.DataFrame(
+            {
+                c: pd.Series(
+                    dtype=(
+                        "bool"
+                        if c == "passed"
+                        else "float"
+                        if c in ("measured", "ci_low", "ci_high")
+                        else "object"
+                    )
+                )
+                for c in VERDICT_COLUMNS
+            }
+        )
     df = pd.concat(frames, ignore_index=True)
     order = {s: i for i, s in enumerate(stage_order)}
     others = sorted(set(df["stage"]) - set(order))
     order.update({s: len(stage_order) + i for i, s in enumerate(others)})
     key = df["stage"].map(order).to_numpy()
     return df.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # ------------------------------------------------------------------------------------ wall times
@@ -148,32 +142,47 @@ def collect_wall_times(bench_dir, rule_patterns: dict[str, str], exclude=()) -> 
     for f in sorted(bench_dir.rglob("*.tsv")) if bench_dir.is_dir() else []:
         rel = f.as_posix()
         candidates = {rel, os.path.relpath(f).replace(os.sep, "/")}
-        rule = next((r for r, rx in regexes if any(rx.match(c) for c in candidates)),
-                    "?" + f.relative_to(bench_dir).as_posix())
+        rule = next(
+            (r for r, rx in regexes if any(rx.match(c) for c in candidates)),
+            "?" + f.relative_to(bench_dir).as_posix(),
+        )
         if rule in exclude:
             continue
         try:
             bench = pd.read_csv(f, sep="\t")
         except Exception as err:  # ParserError, EmptyDataError, UnicodeDecodeError
-            raise io.CorruptFileError(f"{f}: cannot read as a Snakemake benchmark TSV ({err}); "
-                                      "delete it and rerun its rule") from err
+            raise io.CorruptFileError(
+                f"{f}: cannot read as a Snakemake benchmark TSV ({err}); delete it and rerun its rule"
+            ) from err
         if "s" not in bench.columns:
             raise io.CorruptFileError(f"{f}: no column 's' (wall seconds); not a Snakemake benchmark file")
         for _, b in bench.iterrows():  # one line per repeat
-            rows.append({"rule": rule, "s": float(b["s"]),
-                         "cpu_s": float(b.get("cpu_time", math.nan)),
-                         "rss": float(b.get("max_rss", math.nan)) if str(b.get("max_rss", "-")) != "-" else math.nan})
+            rows.append(
+                {
+                    "rule": rule,
+                    "s": float(b["s"]),
+                    "cpu_s": float(b.get("cpu_time", math.nan)),
+                    "rss": float(b.get("max_rss", math.nan))
+                    if str(b.get("max_rss", "-")) != "-"
+                    else math.nan,
+                }
+            )
     cols = ["rule", "jobs", "wall_s", "mean_s", "max_s", "cpu_s", "max_rss_mb"]
     if not rows:
         return pd.DataFrame(columns=cols)
     df = pd.DataFrame(rows)
     g = df.groupby("rule", sort=False)
-    out = pd.DataFrame({"jobs": g.size(), "wall_s": g["s"].sum(), "mean_s": g["s"].mean(),
-                        "max_s": g["s"].max(), "cpu_s": g["cpu_s"].sum(min_count=1),
-                        "max_rss_mb": g["rss"].max()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "jobs": g.size(),
+            "wall_s": g["s"].sum(),
+            "mean_s": g["s"].mean(),
+            "max_s": g["s"].max(),
+            "cpu_s": g["cpu_s"].sum(min_count=1),
+            "max_rss_mb": g["rss"].max(),
+        }
+    ).reset_index()
     return out.sort_values("wall_s", ascending=False, kind="stable").reset_index(drop=True)[cols]
-
-
 
 
 # ------------------------------------------------------------------------------------ provenance
@@ -185,15 +194,13 @@ def _flatten(obj, prefix=""):
         yield prefix, json.dumps(obj, sort_keys=True, default=str)
 
 
-
-
 def collect_sidecars(results_dir, skip=("report", "logs", "benchmarks")) -> pd.DataFrame:
     """Provenance sidecars (``<file>.json`` beside an existing ``<file>``) grouped per folder,
     commit, device and jax version (see the module docstring for the columns)."""
     results_dir = Path(results_dir)
     rows = []
     for side in sorted(results_dir.rglob("*.json")) if results_dir.is_dir() else []:
-        base = Path(str(side)[:-len(".json")])
+        base = Path(str(side)[: -len(".json")])
         rel = side.relative_to(results_dir).parts
         if not base.is_file() or rel[0] in skip:
             continue
@@ -205,13 +212,18 @@ def collect_sidecars(results_dir, skip=("report", "logs", "benchmarks")) -> pd.D
             continue
         folder = rel[0]
         if folder in ("figures", "checks") and len(rel) > 1:
-            folder = Path(rel[1][:-len(".json")]).stem if folder == "checks" else rel[1]
+            folder = Path(rel[1][: -len(".json")]).stem if folder == "checks" else rel[1]
         dev = meta.get("device")
-        rows.append({"folder": folder, "git_commit": str(meta.get("git_commit")),
-                     "device": provenance.device_text(dev),
-                     "backend": dev.get("backend", "") if isinstance(dev, dict) else "",
-                     "jax": str((meta.get("versions") or {}).get("jax")),
-                     "config_hash": str(meta.get("config_hash", ""))})
+        rows.append(
+            {
+                "folder": folder,
+                "git_commit": str(meta.get("git_commit")),
+                "device": provenance.device_text(dev),
+                "backend": dev.get("backend", "") if isinstance(dev, dict) else "",
+                "jax": str((meta.get("versions") or {}).get("jax")),
+                "config_hash": str(meta.get("config_hash", "")),
+            }
+        )
     cols = ["folder", "files", "git_commit", "device", "backend", "jax", "config_hashes"]
     if not rows:
         return pd.DataFrame(columns=cols)
@@ -232,33 +244,49 @@ def host_device() -> dict:
 
 def provenance_record(config: dict, configfiles, device: dict | None = None) -> dict:
     """The run's provenance: config (and hash), config file(s), versions, commit, device."""
-    return {"config": config, "config_hash": provenance.config_hash(config),
-            "configfiles": [str(f) for f in configfiles], "git_commit": provenance.git_commit(),
-            "versions": provenance.package_versions(),
-            "platform": platform.platform(),
-            "device": device if device is not None else host_device()}
+    return {
+        "config": config,
+        "config_hash": provenance.config_hash(config),
+        "configfiles": [str(f) for f in configfiles],
+        "git_commit": provenance.git_commit(),
+        "versions": provenance.package_versions(),
+        "platform": platform.platform(),
+        "device": device if device is not None else host_device(),
+    }
 
 
 def provenance_table(record: dict) -> pd.DataFrame:
     """Tidy rows (section, key, value) of a provenance record."""
-    rows = [("run", "config_files", " ".join(record["configfiles"])),
-            ("run", "config_hash", record["config_hash"]),
-            ("run", "git_commit", str(record["git_commit"])),
-            ("run", "python", record["versions"].get("python")),
-            ("run", "platform", record["platform"])]
+    rows = [
+        ("run", "config_files", " ".join(record["configfiles"])),
+        ("run", "config_hash", record["config_hash"]),
+        ("run", "git_commit", str(record["git_commit"])),
+        ("run", "python", record["versions"].get("python")),
+        ("run", "platform", record["platform"]),
+    ]
     rows += [("package", k, str(v)) for k, v in record["versions"].items() if k != "python"]
     rows += [("device", k, str(v)) for k, v in record["device"].items()]
     rows += [("config", k, v) for k, v in _flatten(record["config"])]
     return pd.DataFrame(rows, columns=["section", "key", "value"])
 
 
-
-
 # ----------------------------------------------------------------------------------- entry point
-def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), results: str = "results",
-                       stage_tables: dict | None = None, bench_patterns: dict | None = None,
-                       report_patterns=(), digits: int = 4, strict: bool = False,
-                       stage_order=STAGE_ORDER, log: str | None = None, exclude_rules=()) -> pd.DataFrame:
+def make_report_tables(
+    checks,
+    out: dict,
+    *,
+    config: dict,
+    configfiles=(),
+    results: str = "results",
+    stage_tables: dict | None = None,
+    bench_patterns: dict | None = None,
+    report_patterns=(),
+    digits: int = 4,
+    strict: bool = False,
+    stage_order=STAGE_ORDER,
+    log: str | None = None,
+    exclude_rules=(),
+) -> pd.DataFrame:
     """Write every output of rule ``report_tables``; return the verdict table.
 
     ``checks``: checks CSV paths. ``out``: output name -> path, with keys checks_csv, provenance_csv,
@@ -268,8 +296,12 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
     naming the failed checks (after logging the table).
     """
     logger = get_logger("report.tables", log)
-    meta = {"versions": provenance.package_versions(), "git_commit": provenance.git_commit(),
-            "device": host_device(), "stage": "report"}  # no jax import: this job runs in seconds
+    meta = {
+        "versions": provenance.package_versions(),
+        "git_commit": provenance.git_commit(),
+        "device": host_device(),
+        "stage": "report",
+    }  # no jax import: this job runs in seconds
     outputs = collect_sidecars(results)  # before writing ours
     df = collect_checks(checks, stage_order)
     for dup in sorted(set(df.loc[df.duplicated(["stage", "check"]), "check"])):
@@ -278,8 +310,7 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
     with io.atomic_path(Path(out["checks_csv"]).with_suffix(".md")) as tmp:
         tmp.write_text(checks_markdown(df, digits))
     links = figure_links(df["figure"].unique(), results, report_patterns)
-    _save_text(out["checks_html"], page("Theory checks: prediction vs measurement",
-                                           checks_html(df, digits)))
+    _save_text(out["checks_html"], page("Theory checks: prediction vs measurement", checks_html(df, digits)))
     _save_text(out["checks_fragment"], fragment(checks_html(df, digits, links=links, compact=True)))
     logger.info("verdicts:\n" + checks_markdown(df, digits))
 
@@ -288,21 +319,32 @@ def make_report_tables(checks, out: dict, *, config: dict, configfiles=(), resul
     wall_time_figure(wall, out["wall_png"], meta=meta)
     io.save_table(out["outputs_csv"], outputs, meta=meta, markdown=True)
     record = provenance_record(config, configfiles, device=meta["device"])
-    io.save_json(out["provenance_json"], {**record, "wall_times": wall.to_dict("records"),
-                                          "outputs": outputs.to_dict("records")})
+    io.save_json(
+        out["provenance_json"],
+        {**record, "wall_times": wall.to_dict("records"), "outputs": outputs.to_dict("records")},
+    )
     io.save_table(out["provenance_csv"], provenance_table(record), meta=meta, markdown=True)
     _save_text(out["provenance_html"], page("Provenance", provenance_html(record, wall, outputs, digits)))
-    _save_text(out["provenance_fragment"], fragment(provenance_html(record, wall, outputs, digits,
-                                                                       full=False)))
+    _save_text(
+        out["provenance_fragment"], fragment(provenance_html(record, wall, outputs, digits, full=False))
+    )
     stage_tables = stage_tables or {}
     if len(stage_tables) != len(out.get("tables", [])):
         raise ValueError(f"{len(stage_tables)} stage tables but {len(out.get('tables', []))} HTML outputs")
     for (name, csv), target in zip(stage_tables.items(), out.get("tables", [])):
         table = io.load_table(csv)
-        _save_text(target, page(f"Table {name}", f"<p class=\"small\">{html.escape(str(csv))}: {len(table)} rows; "
-                                   "columns documented in results/README.md.</p>\n" + frame_html(table, digits)))
-    logger.info(f"wrote {len(stage_tables)} stage tables as HTML; wall time {wall['wall_s'].sum():.1f} s "
-                f"over {len(wall)} rules; provenance of {int(outputs['files'].sum()) if len(outputs) else 0} outputs")
+        _save_text(
+            target,
+            page(
+                f"Table {name}",
+                f'<p class="small">{html.escape(str(csv))}: {len(table)} rows; '
+                "columns documented in results/README.md.</p>\n" + frame_html(table, digits),
+            ),
+        )
+    logger.info(
+        f"wrote {len(stage_tables)} stage tables as HTML; wall time {wall['wall_s'].sum():.1f} s "
+        f"over {len(wall)} rules; provenance of {int(outputs['files'].sum()) if len(outputs) else 0} outputs"
+    )
     try:
         checks_mod.enforce_strict(df, strict)
     except checks_mod.TheoryCheckFailed as err:
@@ -321,8 +363,18 @@ def _save_text(path, text: str) -> None:
 
 def rule_tables(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``report_tables`` -> ``make_report_tables``."""
-    make_report_tables(list(input.checks), dict(output.items()), config=config,
-                       configfiles=params.configfiles, results=str(Path(output.checks_csv).parent.parent),
-                       stage_tables=params.stage_tables, bench_patterns=params.bench_patterns,
-                       report_patterns=params.report_patterns, digits=params.digits, strict=params.strict,
-                       stage_order=params.stage_order, log=log, exclude_rules=("report_tables",))
+    make_report_tables(
+        list(input.checks),
+        dict(output.items()),
+        config=config,
+        configfiles=params.configfiles,
+        results=str(Path(output.checks_csv).parent.parent),
+        stage_tables=params.stage_tables,
+        bench_patterns=params.bench_patterns,
+        report_patterns=params.report_patterns,
+        digits=params.digits,
+        strict=params.strict,
+        stage_order=params.stage_order,
+        log=log,
+        exclude_rules=("report_tables",),
+    )

@@ -20,7 +20,11 @@ from .. import io
 from ..report_rules import pattern_regex
 
 # verdict -> (badge text, CSS class): pass green, FAIL red, inconclusive amber
-VERDICT_CLASS = {"pass": ("pass", "pass"), "fail": ("FAIL", "FAIL"), "inconclusive": ("inconclusive", "inconc")}
+VERDICT_CLASS = {
+    "pass": ("pass", "pass"),
+    "fail": ("FAIL", "FAIL"),
+    "inconclusive": ("inconclusive", "inconc"),
+}
 
 
 def fmt(x, digits: int = 4) -> str:
@@ -54,8 +58,13 @@ def checks_markdown(df: pd.DataFrame, digits: int = 4) -> str:
     for col in ("check", "stage", "prediction", "tolerance", "figure"):
         show[col] = show[col].str.replace("|", "\\|", regex=False)  # a bare | splits a Markdown cell
     show = show.drop(columns="detail")
-    return (checks_mod.summary_line(df) + "\n\n" + show.to_markdown(index=False) + "\n"
-            + ("\nDetails:\n\n" + "\n".join(details) + "\n" if details else ""))
+    return (
+        checks_mod.summary_line(df)
+        + "\n\n"
+        + show.to_markdown(index=False)
+        + "\n"
+        + ("\nDetails:\n\n" + "\n".join(details) + "\n" if details else "")
+    )
 
 
 # ------------------------------------------------------------------------------------ HTML pages
@@ -91,15 +100,15 @@ div.prose.max-w-lg { max-width: 60rem !important; }
 
 
 def page(title: str, body: str) -> str:
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>body {{ margin: 16px; }}{_STYLE}</style>"
-            f"</head><body><div class=\"ntkr\"><h2>{html.escape(title)}</h2>\n{body}\n</div></body></html>\n")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>body {{ margin: 16px; }}{_STYLE}</style>"
+        f'</head><body><div class="ntkr"><h2>{html.escape(title)}</h2>\n{body}\n</div></body></html>\n'
+    )
 
 
 def fragment(body: str) -> str:
-    return f"<style>{_STYLE}{_LANDING_STYLE}</style>\n<div class=\"ntkr\">\n{body}\n</div>\n"
-
-
+    return f'<style>{_STYLE}{_LANDING_STYLE}</style>\n<div class="ntkr">\n{body}\n</div>\n'
 
 
 def figure_links(figures, results: str, report_patterns) -> dict[str, str]:
@@ -120,12 +129,15 @@ def _open_entry_js(path: str) -> str:
     as the report's own buttons do (html_reporter/template/components/result_view_button.js)."""
     p = urllib.parse.quote(path)
     kind = "html" if path.endswith((".html", ".htm")) else "pdf" if path.endswith(".pdf") else "img"
-    return (f"javascript:void(app.setView({{navbarMode: 'resultinfo', resultPath: '{p}', "
-            f"content: '{kind}', contentPath: results['{p}'].data_uri}}))")
+    return (
+        f"javascript:void(app.setView({{navbarMode: 'resultinfo', resultPath: '{p}', "
+        f"content: '{kind}', contentPath: results['{p}'].data_uri}}))"
+    )
 
 
-def checks_html(df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None = None,
-                compact: bool = False) -> str:
+def checks_html(
+    df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None = None, compact: bool = False
+) -> str:
     """The verdict table as an HTML <table> preceded by the summary line; row ids ``check-<id>``.
 
     ``links``: figure name -> report path; those figures become links that open the figure's entry
@@ -137,9 +149,22 @@ def checks_html(df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None 
     head = f"<p><b>{e(checks_mod.summary_line(df))}</b></p>"
     if not len(df):
         return head
-    cols = (["check / stage", "measured [CI]", "prediction / tolerance", "verdict", "figure"]
-            if compact else ["check", "stage", "prediction", "measured", "ci_low", "ci_high",
-                             "tolerance", "verdict", "figure", "detail"])
+    cols = (
+        ["check / stage", "measured [CI]", "prediction / tolerance", "verdict", "figure"]
+        if compact
+        else [
+            "check",
+            "stage",
+            "prediction",
+            "measured",
+            "ci_low",
+            "ci_high",
+            "tolerance",
+            "verdict",
+            "figure",
+            "detail",
+        ]
+    )
     numeric = ("measured", "ci_low", "ci_high", "measured [CI]")
     rows = []
     for _, r in df.iterrows():
@@ -147,34 +172,48 @@ def checks_html(df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None 
         text, css = VERDICT_CLASS[verdict]
         fig = e(r["figure"])
         if links and r["figure"] in links:
-            fig = f"<a href=\"{e(_open_entry_js(links[r['figure']]))}\">{fig}</a>"
-        cells = {"check": f"<code>{e(r['check'])}</code>", "stage": e(r["stage"]),
-                 "prediction": e(r["prediction"]), "tolerance": e(r["tolerance"]),
-                 "verdict": f"<span class=\"badge {css}\">{text}</span>",
-                 "figure": f"<span class=\"small\">{fig}</span>",
-                 "detail": f"<span class=\"small\">{e(r['detail'])}</span>",
-                 "measured [CI]": e(measured_text(r, digits))}
-        cells["check / stage"] = f"{cells['check']}<br><span class=\"small\">{cells['stage']}</span>"
-        cells["prediction / tolerance"] = (f"{cells['prediction']}<br><span class=\"small\">"
-                                           f"tolerance: {cells['tolerance']}</span>")
+            fig = f'<a href="{e(_open_entry_js(links[r["figure"]]))}">{fig}</a>'
+        cells = {
+            "check": f"<code>{e(r['check'])}</code>",
+            "stage": e(r["stage"]),
+            "prediction": e(r["prediction"]),
+            "tolerance": e(r["tolerance"]),
+            "verdict": f'<span class="badge {css}">{text}</span>',
+            "figure": f'<span class="small">{fig}</span>',
+            "detail": f'<span class="small">{e(r["detail"])}</span>',
+            "measured [CI]": e(measured_text(r, digits)),
+        }
+        cells["check / stage"] = f'{cells["check"]}<br><span class="small">{cells["stage"]}</span>'
+        cells["prediction / tolerance"] = (
+            f'{cells["prediction"]}<br><span class="small">tolerance: {cells["tolerance"]}</span>'
+        )
         for c in ("measured", "ci_low", "ci_high"):
             cells[c] = e(fmt(r[c], digits))
-        tds = "".join(f"<td class=\"num\">{cells[c]}</td>" if c in numeric else f"<td>{cells[c]}</td>"
-                      for c in cols)
-        rows.append(f"<tr class=\"{verdict}\" id=\"check-{e(r['check'])}\">{tds}</tr>")
+        tds = "".join(
+            f'<td class="num">{cells[c]}</td>' if c in numeric else f"<td>{cells[c]}</td>" for c in cols
+        )
+        rows.append(f'<tr class="{verdict}" id="check-{e(r["check"])}">{tds}</tr>')
     header = "".join(f"<th>{e(c)}</th>" for c in cols)
-    return (head + f"\n<table class=\"verdicts\"><thead><tr>{header}</tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table>")
+    return (
+        head
+        + f'\n<table class="verdicts"><thead><tr>{header}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+    )
 
 
 def frame_html(df: pd.DataFrame, digits: int = 4, max_rows: int = 2000) -> str:
     """A DataFrame as an HTML table (numbers to ``digits`` significant digits)."""
     shown = df.head(max_rows)
-    formatters = {c: (lambda v, d=digits: fmt(v, d)) for c in shown.columns
-                  if pd.api.types.is_float_dtype(shown[c])}
+    formatters = {
+        c: (lambda v, d=digits: fmt(v, d)) for c in shown.columns if pd.api.types.is_float_dtype(shown[c])
+    }
     table = shown.to_html(index=False, border=0, formatters=formatters, na_rep="", escape=True)
-    more = (f"<p class=\"small\">First {max_rows} of {len(df)} rows; the CSV has all.</p>"
-            if len(df) > max_rows else "")
+    more = (
+        f'<p class="small">First {max_rows} of {len(df)} rows; the CSV has all.</p>'
+        if len(df) > max_rows
+        else ""
+    )
     return table + more
 
 
@@ -203,10 +242,9 @@ def wall_time_figure(wall: pd.DataFrame, path, meta: dict | None = None) -> None
     io.save_figure(fig, path, meta=meta)
 
 
-
-
-def provenance_html(record: dict, wall: pd.DataFrame, outputs: pd.DataFrame, digits: int = 4,
-                    full: bool = True) -> str:
+def provenance_html(
+    record: dict, wall: pd.DataFrame, outputs: pd.DataFrame, digits: int = 4, full: bool = True
+) -> str:
     """Provenance as HTML: the run, wall times per rule, outputs' sidecars; with ``full`` also
     packages and the config used (YAML)."""
     import yaml
@@ -214,28 +252,34 @@ def provenance_html(record: dict, wall: pd.DataFrame, outputs: pd.DataFrame, dig
     e = html.escape
     dev = record["device"]
     total = float(wall["wall_s"].sum()) if len(wall) else 0.0
-    run = [("git commit", f"<code>{e(str(record['git_commit']))}</code>"),
-           ("config file", e(" ".join(record["configfiles"]) or "(defaults)")),
-           ("config hash", f"<code>{e(record['config_hash'])}</code>"),
-           ("report job's machine", e(f"{dev.get('device', '')} ({dev.get('cpu_count', '?')} CPU cores)")),
-           ("python / jax", e(f"{record['versions'].get('python')} / {record['versions'].get('jax')}")),
-           ("wall time, all jobs", e(f"{total:.1f} s in {int(wall['jobs'].sum()) if len(wall) else 0} jobs"))]
+    run = [
+        ("git commit", f"<code>{e(str(record['git_commit']))}</code>"),
+        ("config file", e(" ".join(record["configfiles"]) or "(defaults)")),
+        ("config hash", f"<code>{e(record['config_hash'])}</code>"),
+        ("report job's machine", e(f"{dev.get('device', '')} ({dev.get('cpu_count', '?')} CPU cores)")),
+        ("python / jax", e(f"{record['versions'].get('python')} / {record['versions'].get('jax')}")),
+        ("wall time, all jobs", e(f"{total:.1f} s in {int(wall['jobs'].sum()) if len(wall) else 0} jobs")),
+    ]
     devices = sorted(set(outputs["device"]) - {""}) if len(outputs) else []
     if devices:
         run.append(("devices of the outputs", e("; ".join(devices))))
-    body = ["<table class=\"run\"><tbody>"]
+    body = ['<table class="run"><tbody>']
     body += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in run]
     body.append("</tbody></table>")
     if not full:
         return "\n".join(body)
     body.append("<h3>Wall time per rule</h3>")
-    body.append("<p class=\"small\">From the benchmark files under <code>results/benchmarks/</code> "
-                "(seconds; a rerun job overwrites its file; files of jobs no longer in the config stay "
-                "until <code>make clean</code>).</p>")
+    body.append(
+        '<p class="small">From the benchmark files under <code>results/benchmarks/</code> '
+        "(seconds; a rerun job overwrites its file; files of jobs no longer in the config stay "
+        "until <code>make clean</code>).</p>"
+    )
     body.append(frame_html(wall, digits) if len(wall) else "<p>No benchmark files yet.</p>")
     body.append("<h3>Provenance of the outputs</h3>")
-    body.append("<p class=\"small\">The sidecars <code>&lt;file&gt;.json</code> written beside every "
-                "output, grouped by folder, commit, device and jax version.</p>")
+    body.append(
+        '<p class="small">The sidecars <code>&lt;file&gt;.json</code> written beside every '
+        "output, grouped by folder, commit, device and jax version.</p>"
+    )
     body.append(frame_html(outputs, digits) if len(outputs) else "<p>No sidecars found.</p>")
     body.append("<h3>Packages</h3>")
     pk = pd.DataFrame(sorted(record["versions"].items()), columns=["package", "version"])
@@ -243,5 +287,3 @@ def provenance_html(record: dict, wall: pd.DataFrame, outputs: pd.DataFrame, dig
     body.append("<h3>Config used</h3>")
     body.append(f"<pre>{e(yaml.safe_dump(record['config'], sort_keys=False))}</pre>")
     return "\n".join(body)
-
-

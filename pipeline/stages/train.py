@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -88,7 +87,7 @@ def train_mem_mb(section: dict, arch: str, width: int) -> int:
     """Memory estimate (MB) of one train job: a few (S, N, m) float32 arrays of the hidden layer for
     N up to ~256 inputs, the (depth - 1) m^2 hidden weights (x3: params, init, gradient), the runtime."""
     depth = section["archs"][arch]["depth"]
-    per_seed = 3 * 256 * 4 * width + 3 * 4 * (depth - 1) * width ** 2
+    per_seed = 3 * 256 * 4 * width + 3 * 4 * (depth - 1) * width**2
     return int(600 + section["seeds"] * per_seed / 1e6)
 
 
@@ -97,8 +96,17 @@ def train_mem_mb(section: dict, arch: str, width: int) -> int:
 
 
 @scoped_x64
-def train_width(arch_name: str, width: int, section: dict, seed: int, data_path: str, out: str,
-                log: str | None = None, x64: bool = False, config: dict | None = None) -> dict:
+def train_width(
+    arch_name: str,
+    width: int,
+    section: dict,
+    seed: int,
+    data_path: str,
+    out: str,
+    log: str | None = None,
+    x64: bool = False,
+    config: dict | None = None,
+) -> dict:
     """Train ``section['seeds']`` seeds of ``section['archs'][arch_name]`` at ``width``; write ``out``.
 
     Divergence (non-finite loss or loss grown ``divergence_factor`` x): ``on_divergence: fail``
@@ -119,11 +127,19 @@ def train_width(arch_name: str, width: int, section: dict, seed: int, data_path:
     n_steps = int(section["steps"])
     steps = training.record_steps(n_steps, section["record"]["dense"], section["record"]["log"])
     lr_mode = section["lr_mode"]
-    lr = section["lr"] if lr_mode == "relative" else training.effective_eta(section["lr"], x.shape[0], section["loss"])
-    logger.info(f"{arch_name} width {width}: {spec}; {len(seeds)} seeds, {n_steps} steps, {len(steps)} recorded; "
-                f"lr {section['lr']} ({lr_mode}{'' if lr_mode == 'relative' else ', ' + section['loss'] + ' loss'}); "
-                f"device {jax.devices()[0].platform}; {'fast hand-written' if training.uses_fast_path(spec) else 'autodiff'} gradient; "
-                f"seeds {'vmapped' if section['seed_batch'] is None else 'mapped in groups of ' + str(section['seed_batch'])}")
+    lr = (
+        section["lr"]
+        if lr_mode == "relative"
+        else training.effective_eta(section["lr"], x.shape[0], section["loss"])
+    )
+    logger.info(
+        f"{arch_name} width {width}: {spec}; {len(seeds)} seeds, {n_steps} steps, {len(steps)} recorded; "
+        f"lr {section['lr']} ({lr_mode}{'' if lr_mode == 'relative' else ', ' + section['loss'] + ' loss'}); "
+        f"device {jax.devices()[0].platform}; "
+        f"{'fast hand-written' if training.uses_fast_path(spec) else 'autodiff'} gradient; "
+        "seeds "
+        + ("vmapped" if section["seed_batch"] is None else f"mapped in groups of {section['seed_batch']}")
+    )
     t0 = time.perf_counter()
     params0 = training.init_batch(jax.random.PRNGKey(seed), spec, seeds, dtype)
     fail = section["on_divergence"] == "fail"
@@ -131,7 +147,9 @@ def train_width(arch_name: str, width: int, section: dict, seed: int, data_path:
 
     def on_compiled(seconds):
         timing["setup_compile_s"] = time.perf_counter() - t0
-        logger.info(f"initialised, K0 computed and program compiled in {timing['setup_compile_s']:.1f} s; training")
+        logger.info(
+            f"initialised, K0 computed and program compiled in {timing['setup_compile_s']:.1f} s; training"
+        )
         timing["progress"] = Progress(logger, n_steps, "step", every=0.0)
 
     def on_chunk(done, state, eta):
@@ -145,30 +163,71 @@ def train_width(arch_name: str, width: int, section: dict, seed: int, data_path:
             logger.error(msg)
             raise training.DivergenceError(msg)
 
-    res = training.train_sweep(spec, params0, x, y, xt, n_steps=n_steps, steps=steps, lr=lr, lr_mode=lr_mode,
-                               divergence_factor=section["divergence_factor"], n_chunks=section["progress_chunks"],
-                               on_chunk=on_chunk, on_compiled=on_compiled, heatmap_units=section["heatmap_units"],
-                               seed_batch=section["seed_batch"])
+    res = training.train_sweep(
+        spec,
+        params0,
+        x,
+        y,
+        xt,
+        n_steps=n_steps,
+        steps=steps,
+        lr=lr,
+        lr_mode=lr_mode,
+        divergence_factor=section["divergence_factor"],
+        n_chunks=section["progress_chunks"],
+        on_chunk=on_chunk,
+        on_compiled=on_compiled,
+        heatmap_units=section["heatmap_units"],
+        seed_batch=section["seed_batch"],
+    )
     wall = time.perf_counter() - t0
     msg = training.divergence_message(arch_name, width, seeds, res, res["eta"])
     if msg:
         logger.warning(msg + " [on_divergence: mark -> kept out of fits and figures]")
-    arrays = {"seeds": seeds, "width": np.asarray(width), "steps": steps,
-              "x_train": data["x_train"], "y_train": data["y_train"], "x_test": data["x_test"],
-              "y_test": data["y_test"], **res}
-    fields = {"depth": spec.depth, "activation": spec.activation, "w_std": spec.w_std, "b_std": spec.b_std,
-              "w_std_first": spec.w_std_first, "dataset": arch["dataset"]}
-    meta = provenance.metadata(section, arch_name=arch_name, arch=fields, **fields, width=int(width),
-                               seed=seed, n_steps=n_steps, lr=section["lr"], lr_mode=lr_mode,
-                               lr_loss=section["loss"], loss="1/2 sum_i (f(x_i) - y_i)^2",
-                               fast_gradient=training.uses_fast_path(spec),
-                               timing={"total_s": wall, "setup_compile_s": timing["setup_compile_s"],
-                                       "train_steps_per_s": n_steps / (wall - timing["setup_compile_s"])},
-                               full_config=config)
+    arrays = {
+        "seeds": seeds,
+        "width": np.asarray(width),
+        "steps": steps,
+        "x_train": data["x_train"],
+        "y_train": data["y_train"],
+        "x_test": data["x_test"],
+        "y_test": data["y_test"],
+        **res,
+    }
+    fields = {
+        "depth": spec.depth,
+        "activation": spec.activation,
+        "w_std": spec.w_std,
+        "b_std": spec.b_std,
+        "w_std_first": spec.w_std_first,
+        "dataset": arch["dataset"],
+    }
+    meta = provenance.metadata(
+        section,
+        arch_name=arch_name,
+        arch=fields,
+        **fields,
+        width=int(width),
+        seed=seed,
+        n_steps=n_steps,
+        lr=section["lr"],
+        lr_mode=lr_mode,
+        lr_loss=section["loss"],
+        loss="1/2 sum_i (f(x_i) - y_i)^2",
+        fast_gradient=training.uses_fast_path(spec),
+        timing={
+            "total_s": wall,
+            "setup_compile_s": timing["setup_compile_s"],
+            "train_steps_per_s": n_steps / (wall - timing["setup_compile_s"]),
+        },
+        full_config=config,
+    )
     io.save_npz(out, arrays, meta=meta)
-    logger.info(f"wrote {out}: final loss {np.round(res['loss'][:, -1], 4).tolist()}, "
-                f"w_rel_T {np.round(res['w_rel'][:, -1], 4).tolist()}, "
-                f"k_drift_fro_T {np.round(res['k_drift_fro'][:, -1], 4).tolist()}; {wall:.1f} s")
+    logger.info(
+        f"wrote {out}: final loss {np.round(res['loss'][:, -1], 4).tolist()}, "
+        f"w_rel_T {np.round(res['w_rel'][:, -1], 4).tolist()}, "
+        f"k_drift_fro_T {np.round(res['k_drift_fro'][:, -1], 4).tolist()}; {wall:.1f} s"
+    )
     return arrays
 
 
@@ -183,8 +242,16 @@ def jacot_grid(n_gamma: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @scoped_x64
-def jacot_width(width: int, section: dict, seed: int, data_path: str, out: str, log: str | None = None,
-                x64: bool = False, config: dict | None = None) -> dict:
+def jacot_width(
+    width: int,
+    section: dict,
+    seed: int,
+    data_path: str,
+    out: str,
+    log: str | None = None,
+    x64: bool = False,
+    config: dict | None = None,
+) -> dict:
     """Theta(x0, x(gamma)) of ``inits`` initialisations at t = 0 and after ``steps`` GD steps.
 
     Writes ``out`` (.npz): width (), gamma (G,), theta_0, theta_T (I, G), loss (steps + 1, I) on the
@@ -204,8 +271,10 @@ def jacot_width(width: int, section: dict, seed: int, data_path: str, out: str, 
     x0, xs = jnp.asarray(x0, dtype), jnp.asarray(xs, dtype)
     fns = training.model_fns(spec)
     theta = jax.jit(jax.vmap(lambda p: fns.kernel_parts(p, x0, xs).sum(0)[0]))
-    logger.info(f"Jacot Fig. 1, width {width}: {spec}; {jac['inits']} inits, {jac['steps']} steps, "
-                f"lr {jac['lr']} on the {jac['loss']} loss -> eta {eta:.4g} on the 1/2-sum loss")
+    logger.info(
+        f"Jacot Fig. 1, width {width}: {spec}; {jac['inits']} inits, {jac['steps']} steps, "
+        f"lr {jac['lr']} on the {jac['loss']} loss -> eta {eta:.4g} on the 1/2-sum loss"
+    )
     t0 = time.perf_counter()
     params0 = training.init_batch(jax.random.PRNGKey(seed + 1), spec, np.arange(jac["inits"]), dtype)
     theta_0 = np.asarray(theta(params0))
@@ -214,21 +283,43 @@ def jacot_width(width: int, section: dict, seed: int, data_path: str, out: str, 
     theta_t = np.asarray(theta(params_t))
     diverged = ~np.isfinite(loss).all(0) | (loss.max(0) > section["divergence_factor"] * loss[0])
     if diverged.any():
-        msg = (f"Jacot Fig. 1 run diverged at width {width}: init(s) {np.flatnonzero(diverged).tolist()} "
-               f"(learning rate {jac['lr']} on the {jac['loss']} loss = eta {eta:.4g} on the 1/2-sum loss)")
+        msg = (
+            f"Jacot Fig. 1 run diverged at width {width}: init(s) {np.flatnonzero(diverged).tolist()} "
+            f"(learning rate {jac['lr']} on the {jac['loss']} loss = eta {eta:.4g} on the 1/2-sum loss)"
+        )
         if section["on_divergence"] == "fail":
             logger.error(msg)
             raise training.DivergenceError(msg)
         logger.warning(msg + " [marked; left out of the figure]")
     wall = time.perf_counter() - t0
-    arrays = {"width": np.asarray(width), "gamma": gamma, "theta_0": theta_0, "theta_T": theta_t, "loss": loss,
-              "eta": np.asarray(eta), "diverged": diverged}
+    arrays = {
+        "width": np.asarray(width),
+        "gamma": gamma,
+        "theta_0": theta_0,
+        "theta_T": theta_t,
+        "loss": loss,
+        "eta": np.asarray(eta),
+        "diverged": diverged,
+    }
     fields = {k: getattr(spec, k) for k in ARCH_FIELDS}
-    io.save_npz(out, arrays, meta=provenance.metadata(jac, arch=fields, **fields, width=int(width), seed=seed,
-                                                      dataset=jac["dataset"], timing={"total_s": wall},
-                                                      full_config=config))
-    logger.info(f"wrote {out}: loss {np.round(loss[0], 3).tolist()} -> {np.round(loss[-1], 3).tolist()}; "
-                f"mean |Theta_T - Theta_0| = {np.abs(theta_t - theta_0).mean():.4g}; {wall:.1f} s")
+    io.save_npz(
+        out,
+        arrays,
+        meta=provenance.metadata(
+            jac,
+            arch=fields,
+            **fields,
+            width=int(width),
+            seed=seed,
+            dataset=jac["dataset"],
+            timing={"total_s": wall},
+            full_config=config,
+        ),
+    )
+    logger.info(
+        f"wrote {out}: loss {np.round(loss[0], 3).tolist()} -> {np.round(loss[-1], 3).tolist()}; "
+        f"mean |Theta_T - Theta_0| = {np.abs(theta_t - theta_0).mean():.4g}; {wall:.1f} s"
+    )
     return arrays
 
 
@@ -251,15 +342,27 @@ def table_rows(arch: str, arr: dict) -> list[dict]:
     rows = []
     for s in range(S):
         nan = div[s]
-        v = (lambda a: float("nan") if nan else float(a))  # noqa: E731
-        row = {"arch": arch, "width": int(arr["width"]), "seed": int(arr["seeds"][s]), "eta": float(arr["eta"][s]),
-               "lambda_max": float(arr["lambda_max"][s]), "loss_0": v(arr["loss"][s, 0]),
-               "loss_T": v(arr["loss"][s, -1]), "w_rel_T": v(arr["w_rel"][s, -1])}
+        v = lambda a, nan=nan: float("nan") if nan else float(a)
+        row = {
+            "arch": arch,
+            "width": int(arr["width"]),
+            "seed": int(arr["seeds"][s]),
+            "eta": float(arr["eta"][s]),
+            "lambda_max": float(arr["lambda_max"][s]),
+            "loss_0": v(arr["loss"][s, 0]),
+            "loss_T": v(arr["loss"][s, -1]),
+            "w_rel_T": v(arr["w_rel"][s, -1]),
+        }
         for l in range(L1):
             row[f"w_rel_l{l}"] = v(arr["w_rel_layers"][s, -1, l])
-        row.update(k_drift_fro_T=v(arr["k_drift_fro"][s, -1]), k_drift_op_T=v(arr["k_drift_op"][s, -1]),
-                   lin_gap_T=v(lin_gap[s]), lin_gap_train_T=v(lin_gap_tr[s]), diverged=bool(div[s]),
-                   diverged_step=int(dstep[s]))
+        row.update(
+            k_drift_fro_T=v(arr["k_drift_fro"][s, -1]),
+            k_drift_op_T=v(arr["k_drift_op"][s, -1]),
+            lin_gap_T=v(lin_gap[s]),
+            lin_gap_train_T=v(lin_gap_tr[s]),
+            diverged=bool(div[s]),
+            diverged_step=int(dstep[s]),
+        )
         rows.append(row)
     return rows
 
@@ -275,25 +378,47 @@ def exponents_table(df, ci: float):
         for q in QUANTITIES:
             piv = g.pivot_table(index="seed", columns="width", values=q, dropna=False).reindex(columns=widths)
             r = fit_exponent(widths, piv.to_numpy(), ci)
-            rows.append({"arch": arch, "quantity": q, "exponent": r["exponent"], "ci_low": r["ci_low"],
-                         "ci_high": r["ci_high"], "n_seeds": r["n_seeds"],
-                         "widths": " ".join(str(int(w)) for w in widths)})
-    return pd.DataFrame(rows, columns=["arch", "quantity", "exponent", "ci_low", "ci_high", "n_seeds", "widths"])
+            rows.append(
+                {
+                    "arch": arch,
+                    "quantity": q,
+                    "exponent": r["exponent"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "n_seeds": r["n_seeds"],
+                    "widths": " ".join(str(int(w)) for w in widths),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["arch", "quantity", "exponent", "ci_low", "ci_high", "n_seeds", "widths"]
+    )
 
 
 # (check id, quantity, predicted exponent, prediction, source and the weaker bound it sharpens)
 SHARP_PREDICTIONS = (
-    ("lazy_weight_exponent", "w_rel_T", -0.5,
-     "||w_T - w_0|| / ||w_0|| ~ m^-1/2 (lazy training): exponent -0.5",
-     "Jacot et al. 2018; Lee et al. 2019 (weights move O(m^-1/2) relative to their norm)"),
-    ("lazy_kernel_exponent", "k_drift_fro_T", -1.0,
-     "||K_T - K_0||_F / ||K_0||_F ~ m^-1 (NTK change during training is O(1/m)): exponent -1",
-     "Dyer & Gur-Ari 2019 (Feynman diagrams), Huang & Yau 2020 (neural tangent hierarchy); "
-     "sharpens the O(m^-1/2) bound (exponent <= -0.4) of Jacot et al. 2018 / Lee et al. 2019"),
-    ("linearization_gap_exponent", "lin_gap_T", -0.5,
-     "||f_T - f_T^lin|| / ||f_T|| ~ m^-1/2 (training follows the linearised model): exponent -0.5",
-     "Lee et al. 2019, Theorem 2.1 (sup_t ||f_t - f_t^lin|| = O(m^-1/2)); "
-     "sharpens the weaker statement 'the gap shrinks with width' (exponent < 0)"),
+    (
+        "lazy_weight_exponent",
+        "w_rel_T",
+        -0.5,
+        "||w_T - w_0|| / ||w_0|| ~ m^-1/2 (lazy training): exponent -0.5",
+        "Jacot et al. 2018; Lee et al. 2019 (weights move O(m^-1/2) relative to their norm)",
+    ),
+    (
+        "lazy_kernel_exponent",
+        "k_drift_fro_T",
+        -1.0,
+        "||K_T - K_0||_F / ||K_0||_F ~ m^-1 (NTK change during training is O(1/m)): exponent -1",
+        "Dyer & Gur-Ari 2019 (Feynman diagrams), Huang & Yau 2020 (neural tangent hierarchy); "
+        "sharpens the O(m^-1/2) bound (exponent <= -0.4) of Jacot et al. 2018 / Lee et al. 2019",
+    ),
+    (
+        "linearization_gap_exponent",
+        "lin_gap_T",
+        -0.5,
+        "||f_T - f_T^lin|| / ||f_T|| ~ m^-1/2 (training follows the linearised model): exponent -0.5",
+        "Lee et al. 2019, Theorem 2.1 (sup_t ||f_t - f_t^lin|| = O(m^-1/2)); "
+        "sharpens the weaker statement 'the gap shrinks with width' (exponent < 0)",
+    ),
 )
 SHARP_TOLERANCE = 0.15
 
@@ -311,23 +436,52 @@ def theory_checks(exps, check_arch: str, ci: float) -> list[Check]:
         tol_q = tol.replace("prediction", f"({pred_exp:g})")
         row = exps[(exps["arch"] == check_arch) & (exps["quantity"] == q)]
         if row.empty or not np.isfinite(row["exponent"].iloc[0]):
-            out.append(Check(cid, STAGE, pred, math.nan, tol_q, verdict="inconclusive", figure=fig,
-                             detail=f"arch {check_arch}: fewer than 2 widths with finite values; no fit. "
-                                    f"Source: {source}"))
+            out.append(
+                Check(
+                    cid,
+                    STAGE,
+                    pred,
+                    math.nan,
+                    tol_q,
+                    verdict="inconclusive",
+                    figure=fig,
+                    detail=f"arch {check_arch}: fewer than 2 widths with finite values; no fit. "
+                    f"Source: {source}",
+                )
+            )
             continue
         r = row.iloc[0]
         lo, hi = float(r["ci_low"]), float(r["ci_high"])
         verdict = verdict_from_ci(lo, hi, pred_exp - SHARP_TOLERANCE, pred_exp + SHARP_TOLERANCE)
-        out.append(Check(cid, STAGE, pred, float(r["exponent"]), tol_q, verdict=verdict, ci_low=lo, ci_high=hi,
-                         figure=fig,
-                         detail=f"arch {check_arch}, widths {r['widths']}, {int(r['n_seeds'])} seeds; "
-                                f"{int(ci * 100)}% t-interval over per-seed log-log slopes. Source: {source}"))
+        out.append(
+            Check(
+                cid,
+                STAGE,
+                pred,
+                float(r["exponent"]),
+                tol_q,
+                verdict=verdict,
+                ci_low=lo,
+                ci_high=hi,
+                figure=fig,
+                detail=f"arch {check_arch}, widths {r['widths']}, {int(r['n_seeds'])} seeds; "
+                f"{int(ci * 100)}% t-interval over per-seed log-log slopes. Source: {source}",
+            )
+        )
     return out
 
 
-def summarize(train_files: list[str], runs: list[tuple[str, int]], section: dict, out_table: str,
-              out_exponents: str, out_checks: str, figures: dict, log: str | None = None,
-              config: dict | None = None):
+def summarize(
+    train_files: list[str],
+    runs: list[tuple[str, int]],
+    section: dict,
+    out_table: str,
+    out_exponents: str,
+    out_checks: str,
+    figures: dict,
+    log: str | None = None,
+    config: dict | None = None,
+):
     """Table, exponents, theory checks and figures of every (arch, width) train file."""
     import pandas as pd
 
@@ -335,11 +489,30 @@ def summarize(train_files: list[str], runs: list[tuple[str, int]], section: dict
     arrays = {}
     rows = []
     for (arch, width), path in zip(runs, train_files):
-        arr = io.load_npz(path, required=("seeds", "width", "steps", "loss", "f_train", "f_test", "f_lin_train",
-                                          "f_lin_test", "w_rel", "w_rel_layers", "k_drift_fro", "k_drift_op",
-                                          "eta", "lambda_max", "diverged"))
+        arr = io.load_npz(
+            path,
+            required=(
+                "seeds",
+                "width",
+                "steps",
+                "loss",
+                "f_train",
+                "f_test",
+                "f_lin_train",
+                "f_lin_test",
+                "w_rel",
+                "w_rel_layers",
+                "k_drift_fro",
+                "k_drift_op",
+                "eta",
+                "lambda_max",
+                "diverged",
+            ),
+        )
         if int(arr["width"]) != width:
-            raise io.CorruptFileError(f"{path}: width {int(arr['width'])}, expected {width}; delete it and rerun")
+            raise io.CorruptFileError(
+                f"{path}: width {int(arr['width'])}, expected {width}; delete it and rerun"
+            )
         arrays[(arch, width)] = arr
         rows += table_rows(arch, arr)
     df = pd.DataFrame(rows)
@@ -361,11 +534,15 @@ def summarize(train_files: list[str], runs: list[tuple[str, int]], section: dict
     train_plots.weights_heatmap(arrays, section["check_arch"], figures["weights_heatmap"], meta)
     train_plots.loss_curves(arrays, figures["loss_curves"], meta)
     train_plots.linearized_outputs(arrays, section["check_arch"], figures["linearized_outputs"], meta)
-    logger.info(f"wrote {out_table} ({len(df)} rows), {out_exponents}, {out_checks} and {len(figures)} figures")
+    logger.info(
+        f"wrote {out_table} ({len(df)} rows), {out_exponents}, {out_checks} and {len(figures)} figures"
+    )
     return df, exps, checks
 
 
-def jacot_figure(files: list[str], section: dict, out: str, log: str | None = None, config: dict | None = None):
+def jacot_figure(
+    files: list[str], section: dict, out: str, log: str | None = None, config: dict | None = None
+):
     """Jacot et al. 2018 Fig. 1 from the per-width files, the analytic limit overlaid (neural-tangents)."""
     from ..ntk_analytic import nt_kernels
     from . import train_plots
@@ -379,9 +556,11 @@ def jacot_figure(files: list[str], section: dict, out: str, log: str | None = No
     train_plots.jacot_fig1(runs, gamma, theta_inf, jac, out, provenance.metadata(jac, full_config=config))
     for r in runs:
         ok = ~r["diverged"].astype(bool)
-        logger.info(f"width {int(r['width'])}: max |Theta_0 - Theta_inf| = "
-                    f"{np.abs(r['theta_0'][ok] - theta_inf).max():.4g}, mean |Theta_T - Theta_0| = "
-                    f"{np.abs(r['theta_T'][ok] - r['theta_0'][ok]).mean():.4g}")
+        logger.info(
+            f"width {int(r['width'])}: max |Theta_0 - Theta_inf| = "
+            f"{np.abs(r['theta_0'][ok] - theta_inf).max():.4g}, mean |Theta_T - Theta_0| = "
+            f"{np.abs(r['theta_T'][ok] - r['theta_0'][ok]).mean():.4g}"
+        )
     logger.info(f"wrote {out}")
 
 
@@ -390,21 +569,51 @@ def jacot_figure(files: list[str], section: dict, out: str, log: str | None = No
 
 def rule_train(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``train`` -> ``train_width``."""
-    train_width(wildcards.arch, int(wildcards.width), params.section, params.seed, input.data, output.npz,
-                log, x64=params.x64, config=config)
+    train_width(
+        wildcards.arch,
+        int(wildcards.width),
+        params.section,
+        params.seed,
+        input.data,
+        output.npz,
+        log,
+        x64=params.x64,
+        config=config,
+    )
 
 
 def rule_summary(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``train_summary`` -> ``summarize``."""
-    summarize(list(input.runs), params.runs, params.section, output.table, output.exponents, output.checks,
-              {"lazy_vs_width": output.fig_lazy, "weights_heatmap": output.fig_heatmap,
-               "loss_curves": output.fig_loss, "linearized_outputs": output.fig_lin}, log, config=config)
+    summarize(
+        list(input.runs),
+        params.runs,
+        params.section,
+        output.table,
+        output.exponents,
+        output.checks,
+        {
+            "lazy_vs_width": output.fig_lazy,
+            "weights_heatmap": output.fig_heatmap,
+            "loss_curves": output.fig_loss,
+            "linearized_outputs": output.fig_lin,
+        },
+        log,
+        config=config,
+    )
 
 
 def rule_jacot(*, input, output, params, wildcards, log, config) -> None:
     """Rule ``train_jacot`` -> ``jacot_width``."""
-    jacot_width(int(wildcards.width), params.section, params.seed, input.data, output.npz, log,
-                x64=params.x64, config=config)
+    jacot_width(
+        int(wildcards.width),
+        params.section,
+        params.seed,
+        input.data,
+        output.npz,
+        log,
+        x64=params.x64,
+        config=config,
+    )
 
 
 def rule_jacot_figure(*, input, output, params, wildcards, log, config) -> None:

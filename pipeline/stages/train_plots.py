@@ -12,8 +12,12 @@ LABELS = {
     "k_drift_op_T": r"$\|K_T - K_0\|_2$ (absolute)",
     "lin_gap_T": r"$\|f_T - f_T^{lin}\| \,/\, \|f_T\|$ (test inputs)",
 }
-TITLES = {"w_rel_T": "relative weight change", "k_drift_fro_T": "relative NTK change",
-          "k_drift_op_T": "NTK change, spectral norm", "lin_gap_T": "real vs linearised network"}
+TITLES = {
+    "w_rel_T": "relative weight change",
+    "k_drift_fro_T": "relative NTK change",
+    "k_drift_op_T": "NTK change, spectral norm",
+    "lin_gap_T": "real vs linearised network",
+}
 
 
 def _ok(arr) -> np.ndarray:
@@ -44,10 +48,13 @@ def lazy_vs_width(df, exps, check_arch: str, out, meta) -> None:
             plotting.mean_band(ax, widths, piv, label=lab, color=colors[arch])
             if arch == check_arch:
                 y0 = np.nanmean(piv[:, 0])
-                plotting.reference_power_law(ax, widths, widths[0], y0, -0.5, label=r"$\propto m^{-1/2}$ (theory)")
+                plotting.reference_power_law(
+                    ax, widths, widths[0], y0, -0.5, label=r"$\propto m^{-1/2}$ (theory)"
+                )
                 if q.startswith("k_drift"):  # the kernel's leading change is O(1/m) (Dyer & Gur-Ari 2019)
-                    plotting.reference_power_law(ax, widths, widths[0], y0, -1.0, ls=":",
-                                                 label=r"$\propto m^{-1}$")
+                    plotting.reference_power_law(
+                        ax, widths, widths[0], y0, -1.0, ls=":", label=r"$\propto m^{-1}$"
+                    )
         plotting.log_log(ax, "hidden width m", LABELS[q], TITLES[q])
         _width_ticks(ax, df["width"])
         ax.legend(loc="best")
@@ -83,14 +90,20 @@ def weights_heatmap(arrays, arch: str, out, meta) -> None:
     fig, axes = plotting.figure(2, 3, width=4.6, height=2.3)
     picks = [(narrow, arrays[(arch, narrow)]), (wide, arrays[(arch, wide)])]
     w_lim = max(np.abs(a["w_first_0"][_first_seed(a)]).max() for _, a in picks)
-    d_lim = max(np.abs(a["w_first_T"][_first_seed(a)] - a["w_first_0"][_first_seed(a)]).max() for _, a in picks)
+    d_lim = max(
+        np.abs(a["w_first_T"][_first_seed(a)] - a["w_first_0"][_first_seed(a)]).max() for _, a in picks
+    )
     for row, (width, a) in enumerate(picks):
         s = _first_seed(a)
         w0, wT = a["w_first_0"][s], a["w_first_T"][s]
         rel = np.linalg.norm(wT - w0) / np.linalg.norm(w0)
-        for col, (img, title, lim, cmap) in enumerate([
-                (w0, "$W_0$", w_lim, "vlag"), (wT, "$W_T$", w_lim, "vlag"),
-                (wT - w0, "$W_T - W_0$", d_lim, "PiYG")]):
+        for col, (img, title, lim, cmap) in enumerate(
+            [
+                (w0, "$W_0$", w_lim, "vlag"),
+                (wT, "$W_T$", w_lim, "vlag"),
+                (wT - w0, "$W_T - W_0$", d_lim, "PiYG"),
+            ]
+        ):
             ax = axes[row, col]
             im = ax.imshow(img, aspect="auto", cmap=cmap, vmin=-lim, vmax=lim, interpolation="nearest")
             ax.set_title(f"width {width}: {title}" + (f"  (rel. change {rel:.3g})" if col == 2 else ""))
@@ -99,8 +112,10 @@ def weights_heatmap(arrays, arch: str, out, meta) -> None:
             ax.set_yticks(range(img.shape[0]))
             ax.grid(False)
             fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
-    fig.suptitle(f"First-layer weights of {arch} (seed {int(picks[0][1]['seeds'][_first_seed(picks[0][1])])}): "
-                 "a wide net barely moves its weights (lazy training)")
+    fig.suptitle(
+        f"First-layer weights of {arch} (seed {int(picks[0][1]['seeds'][_first_seed(picks[0][1])])}): "
+        "a wide net barely moves its weights (lazy training)"
+    )
     fig.tight_layout()
     io.save_figure(fig, out, meta)
 
@@ -156,7 +171,9 @@ def linearized_outputs(arrays, arch: str, out, meta) -> None:
         ax.plot(xs, a["y_test"][order], color="0.2", lw=2.2, alpha=0.35, label="target y")
         ax.plot(xs, a["f_test"][s, 0][order], color="0.55", lw=0.9, ls=":", label="$f_0$ (init)")
         ax.plot(xs, a["f_test"][s, -1][order], color="C0", lw=1.4, label="$f_T$ network")
-        ax.plot(xs, a["f_lin_test"][s, -1][order], color="C3", lw=1.2, ls="--", label=r"$f_T^{lin}$ linearised")
+        ax.plot(
+            xs, a["f_lin_test"][s, -1][order], color="C3", lw=1.2, ls="--", label=r"$f_T^{lin}$ linearised"
+        )
         gap = np.linalg.norm(a["f_test"][s, -1] - a["f_lin_test"][s, -1]) / np.linalg.norm(a["f_test"][s, -1])
         ax.set_title(f"{arch}, width {width}, seed {int(a['seeds'][s])}: gap {gap:.3g}")
         ax.set_ylabel("output f(x)")
@@ -166,8 +183,10 @@ def linearized_outputs(arrays, arch: str, out, meta) -> None:
         ax.axhline(0, color="0.3", lw=0.8)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(r"$f_T - f_T^{lin}$")
-    fig.suptitle(f"Network vs its linearisation at the last step T = {int(arrays[(arch, narrow)]['steps'][-1])} "
-                 "(same init, same GD)")
+    fig.suptitle(
+        f"Network vs its linearisation at the last step T = {int(arrays[(arch, narrow)]['steps'][-1])} "
+        "(same init, same GD)"
+    )
     fig.tight_layout()
     io.save_figure(fig, out, meta)
 
@@ -185,13 +204,17 @@ def jacot_fig1(runs, gamma, theta_inf, jac: dict, out, meta) -> None:
         w = int(r["width"])
         for i, (t0, tT) in enumerate(zip(r["theta_0"][ok], r["theta_T"][ok])):
             ax.plot(gamma, t0, color=c, lw=0.8, alpha=0.8, label=f"n = {w}, t = 0" if i == 0 else None)
-            ax.plot(gamma, tT, color=c, lw=0.8, ls="--", alpha=0.8, label=f"n = {w}, t = {T}" if i == 0 else None)
+            ax.plot(
+                gamma, tT, color=c, lw=0.8, ls="--", alpha=0.8, label=f"n = {w}, t = {T}" if i == 0 else None
+            )
         axes[0, 1].plot(gamma, (r["theta_T"][ok] - r["theta_0"][ok]).T, color=c, lw=0.8, alpha=0.8)
         axes[0, 1].plot([], [], color=c, label=f"n = {w}")
     ax.plot(gamma, theta_inf, color="k", lw=2.0, label=r"$n \to \infty$ (analytic)")
     ax.set_xlabel(r"$\gamma$ (rad): $x = (\cos\gamma, \sin\gamma)$")
     ax.set_ylabel(r"$\Theta^{(4)}(x_0, x)$, $x_0 = (1, 0)$")
-    ax.set_title(f"NTK of a depth-4 ReLU net (3 hidden layers), {int(np.sum(~runs[0]['diverged']))} inits per width")
+    ax.set_title(
+        f"NTK of a depth-4 ReLU net (3 hidden layers), {int(np.sum(~runs[0]['diverged']))} inits per width"
+    )
     ax.set_xlim(-np.pi, np.pi)
     ax.legend(loc="upper right")
     ax = axes[0, 1]
@@ -201,7 +224,9 @@ def jacot_fig1(runs, gamma, theta_inf, jac: dict, out, meta) -> None:
     ax.set_title(f"kernel change during {T} GD steps (per init)")
     ax.set_xlim(-np.pi, np.pi)
     ax.legend(loc="upper right")
-    fig.suptitle(f"Jacot et al. 2018, Fig. 1: beta = {jac['b_std']}, lr {jac['lr']} on the "
-                 f"{'1/(2N)' if jac['loss'] == 'mean' else '1/2'}-sum loss, target $x_1 x_2$ on Gaussian inputs")
+    fig.suptitle(
+        f"Jacot et al. 2018, Fig. 1: beta = {jac['b_std']}, lr {jac['lr']} on the "
+        f"{'1/(2N)' if jac['loss'] == 'mean' else '1/2'}-sum loss, target $x_1 x_2$ on Gaussian inputs"
+    )
     fig.tight_layout()
     io.save_figure(fig, out, meta)

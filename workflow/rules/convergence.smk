@@ -38,7 +38,6 @@ if CONV_RUNS:  # nothing to analyse while the train section lists no runs
         script:
             "../scripts/convergence_kinf.py"
 
-
     rule convergence_fit:
         input:
             train=f"{RESULTS}/train/{{arch}}/w{{width}}.npz",
@@ -62,7 +61,6 @@ if CONV_RUNS:  # nothing to analyse while the train section lists no runs
             "../envs/pipeline.yaml"
         script:
             "../scripts/convergence_fit.py"
-
 
     rule convergence_summary:
         input:

@@ -96,7 +96,9 @@ rule fourier_ntk:
 rule fourier_summary:
     input:
         runs=expand(f"{RESULTS}/fourier/{{s}}/{{m}}.npz", s=FOURIER["imagesets"], m=FOURIER["mappings"]),
-        sweep=expand(f"{RESULTS}/fourier/sweep/{{s}}/sigma{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP),
+        sweep=expand(
+            f"{RESULTS}/fourier/sweep/{{s}}/sigma{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP
+        ),
         ntk=f"{RESULTS}/fourier/ntk_mappings.npz",
         data=expand(f"{RESULTS}/data/images_{{s}}.npz", s=FOURIER["imagesets"]),
     output:

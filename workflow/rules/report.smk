@@ -45,7 +45,6 @@ snakemake/report/__init__.py and report/html_reporter/template/components/*.js):
 - pipeline.plotting: figure(), reference_power_law(), mean_band(), log_log() give the shared style.
 """
 
-
 from pipeline import report_rules
 
 # every final output of the other stages: the report comes last and sees all of them

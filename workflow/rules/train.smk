@@ -113,7 +113,9 @@ if JACOT_WIDTHS:
         threads: 2
         resources:
             # (depth - 1) m^2 hidden weights per init, x3: parameters, initial copy, gradients
-            mem_mb=lambda wc: int(1000 + 3 * 4e-6 * JACOT["inits"] * (JACOT["depth"] - 1) * int(wc.width) ** 2),
+            mem_mb=lambda wc: int(
+                1000 + 3 * 4e-6 * JACOT["inits"] * (JACOT["depth"] - 1) * int(wc.width) ** 2
+            ),
             runtime=30,
             gpu=1,
         conda:

@@ -1,4 +1,4 @@
-"""Rule convergence_fit -> pipeline.stages.convergence.rule_fit (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule convergence_fit -> pipeline.stages.convergence.rule_fit (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.convergence import rule_fit

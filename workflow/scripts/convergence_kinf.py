@@ -1,4 +1,4 @@
-"""Rule convergence_kinf -> pipeline.stages.convergence.rule_kinf (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule convergence_kinf -> pipeline.stages.convergence.rule_kinf (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.convergence import rule_kinf

@@ -1,4 +1,4 @@
-"""Rule convergence_summary -> pipeline.stages.convergence.rule_summary (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule convergence_summary -> pipeline.stages.convergence.rule_summary (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.convergence import rule_summary

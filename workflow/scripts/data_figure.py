@@ -1,4 +1,4 @@
-"""Rule data_figure -> pipeline.stages.data_plots.rule_figure (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule data_figure -> pipeline.stages.data_plots.rule_figure (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.data_plots import rule_figure

@@ -1,4 +1,4 @@
-"""Rule data_images -> pipeline.stages.data.rule_images (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule data_images -> pipeline.stages.data.rule_images (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.data import rule_images

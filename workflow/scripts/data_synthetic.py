@@ -1,4 +1,4 @@
-"""Rule data_synthetic -> pipeline.stages.data.rule_synthetic (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule data_synthetic -> pipeline.stages.data.rule_synthetic (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.data import rule_synthetic

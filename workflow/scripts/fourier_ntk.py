@@ -1,4 +1,4 @@
-"""Rule fourier_ntk -> pipeline.stages.fourier.rule_ntk (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule fourier_ntk -> pipeline.stages.fourier.rule_ntk (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.fourier import rule_ntk

@@ -1,4 +1,4 @@
-"""Rule fourier_summary -> pipeline.stages.fourier.rule_summary (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule fourier_summary -> pipeline.stages.fourier.rule_summary (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.fourier import rule_summary

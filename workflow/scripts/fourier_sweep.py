@@ -1,4 +1,4 @@
-"""Rule fourier_sweep -> pipeline.stages.fourier.rule_sweep (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule fourier_sweep -> pipeline.stages.fourier.rule_sweep (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.fourier import rule_sweep

@@ -1,4 +1,4 @@
-"""Rule fourier_train -> pipeline.stages.fourier.rule_train (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule fourier_train -> pipeline.stages.fourier.rule_train (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.fourier import rule_train

@@ -1,4 +1,4 @@
-"""Rule ntk_analytic -> pipeline.stages.ntk.rule_analytic (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule ntk_analytic -> pipeline.stages.ntk.rule_analytic (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.ntk import rule_analytic

@@ -1,4 +1,4 @@
-"""Rule ntk_init -> pipeline.stages.ntk.rule_init (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule ntk_init -> pipeline.stages.ntk.rule_init (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.ntk import rule_init

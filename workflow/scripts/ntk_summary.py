@@ -1,4 +1,4 @@
-"""Rule ntk_summary -> pipeline.stages.ntk.rule_summary (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule ntk_summary -> pipeline.stages.ntk.rule_summary (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.ntk import rule_summary

@@ -1,4 +1,4 @@
-"""Rule report_tables -> pipeline.stages.report.rule_tables (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule report_tables -> pipeline.stages.report.rule_tables (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.report import rule_tables

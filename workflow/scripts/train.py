@@ -1,4 +1,4 @@
-"""Rule train -> pipeline.stages.train.rule_train (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule train -> pipeline.stages.train.rule_train (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.train import rule_train

@@ -1,4 +1,4 @@
-"""Rule train_jacot -> pipeline.stages.train.rule_jacot (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule train_jacot -> pipeline.stages.train.rule_jacot (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.train import rule_jacot

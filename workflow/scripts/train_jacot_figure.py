@@ -1,4 +1,4 @@
-"""Rule train_jacot_figure -> pipeline.stages.train.rule_jacot_figure (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule train_jacot_figure -> pipeline.stages.train.rule_jacot_figure (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.train import rule_jacot_figure

@@ -1,4 +1,4 @@
-"""Rule train_summary -> pipeline.stages.train.rule_summary (keyword entry, see pipeline.stages.run_rule)."""
+"""Rule train_summary -> pipeline.stages.train.rule_summary (see pipeline.stages.run_rule)."""
 
 from pipeline.stages import run_rule
 from pipeline.stages.train import rule_summary
