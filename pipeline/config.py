@@ -236,12 +236,34 @@ def _check_train(config: dict) -> None:
         raise ConfigError(f"config key train.record.dense: {dense} exceeds train.steps = {train['steps']}")
 
 
-def load_config(path) -> dict:
-    """Read a YAML config file and validate it (for use outside Snakemake: tests, benchmarks)."""
+DEFAULT_CONFIG = SCHEMA.parent.parent.parent / "config" / "config.yaml"
+
+
+def merge_config(base: dict, overlay: dict) -> dict:
+    """``overlay`` deep-merged onto a copy of ``base`` (mappings merge key by key, anything else is
+    replaced), as Snakemake merges ``--configfile`` onto the Snakefile's ``configfile:``."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_config(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config(path, base=DEFAULT_CONFIG) -> dict:
+    """Read a YAML config file as Snakemake sees it -- an overlay on ``base`` (config/config.yaml;
+    None: no base) -- and validate it (for use outside Snakemake: tests, benchmarks, tools)."""
     import yaml
 
-    with open(path) as fh:
-        cfg = yaml.safe_load(fh)
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{path}: a config must be a YAML mapping, got {type(cfg).__name__}")
+    def read(p):
+        with open(p) as fh:
+            cfg = yaml.safe_load(fh)
+        if not isinstance(cfg, dict):
+            raise ConfigError(f"{p}: a config must be a YAML mapping, got {type(cfg).__name__}")
+        return cfg
+
+    cfg = read(path)
+    if base is not None and Path(path).resolve() != Path(base).resolve():
+        cfg = merge_config(read(base), cfg)
     return validate_config(copy.deepcopy(cfg))

@@ -57,3 +57,26 @@ def test_bad_config_rejected_with_key(case):
     with pytest.raises(ConfigError) as err:
         validate_config(cfg)
     assert needle in str(err.value), str(err.value)
+
+
+def test_paper_config_is_an_overlay_of_differences():
+    """config/paper.yaml holds only the keys that differ from the default (config/config.yaml with the
+    schema defaults) and is read on top of it, as Snakemake merges --configfile."""
+    default = load_config(ROOT / "config" / "config.yaml")
+    overlay = load_yaml(ROOT / "config" / "paper.yaml")
+    same = []
+
+    def walk(over, base, path):
+        for key, value in over.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                walk(value, base[key], f"{path}{key}.")
+            elif base.get(key) == value:
+                same.append(path + key)
+
+    walk(overlay, default, "")
+    assert not same, f"keys equal to the default (drop them from paper.yaml): {same}"
+    paper = load_config(ROOT / "config" / "paper.yaml")
+    assert (
+        paper["fourier"]["steps"] == 2000
+        and paper["fourier"]["hidden_layers"] == default["fourier"]["hidden_layers"]
+    )
