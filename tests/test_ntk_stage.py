@@ -115,3 +115,27 @@ def test_tiny_snakemake_run(tiny_run):
         assert (res / "figures" / "ntk" / fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (res / "tables" / "ntk_error.md").exists() and (res / "tables" / "ntk_error.csv.json").exists()
     assert "width 256" in (res / "logs" / "ntk" / "init_w256.log").read_text()
+
+
+def test_error_exponent_check_is_three_valued():
+    def exps(lo, hi):
+        return pd.DataFrame(
+            [
+                {
+                    "part": "K",
+                    "norm": "frobenius",
+                    "exponent": (lo + hi) / 2,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_seeds": 8,
+                    "width_min": 16,
+                    "width_max": 4096,
+                }
+            ]
+        )
+
+    verdict = lambda lo, hi: stage.theory_checks(exps(lo, hi), 1e-9, 0.95)[0].verdict
+    assert verdict(-0.52, -0.48) == "pass"
+    assert verdict(-0.30, -0.25) == "fail"  # an O(m^-1/4) error would fail
+    assert verdict(-0.58, -0.45) == "inconclusive"  # the CI reaches outside the tolerance
+    assert stage.theory_checks(exps(-0.52, -0.48), 1e-3, 0.95)[1].verdict == "fail"  # closed form vs nt
