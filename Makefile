@@ -14,6 +14,7 @@ export PATH := $(BIN):$(PATH)
 export XLA_PYTHON_CLIENT_PREALLOCATE := false
 
 .PHONY: install run report test test-fast lint format lock clean bench
+.PHONY: plan gpu-check test-newest-jax
 
 install: $(STAMP)
 
@@ -72,3 +73,44 @@ lock:
 # Removes what the stages write under results/ (folders from the stage registry, pipeline/stages).
 clean:
 	cd results && rm -rf $$(cd .. && $(PYTHON) -m pipeline.stages)
+
+# Cost model: jobs, GFLOP and peak MB per job, predicted wall time on this machine (matmul probe) and
+# on one GPU, per rule, without training. GPU_TFLOPS / GPU_MEM_GB: the card (default H100-class);
+# COMPARE=results adds the measured wall time of a finished run (its benchmark TSVs).
+GPU_TFLOPS ?= 60
+GPU_MEM_GB ?= 80
+COMPARE ?=
+plan: $(STAMP)
+	$(BIN)/python tools/plan.py --config $(CONFIG) --gpu-tflops $(GPU_TFLOPS) --gpu-mem-gb $(GPU_MEM_GB) \
+		$(if $(COMPARE),--compare $(COMPARE))
+
+# The GPU rules' compute at paper scale for a bounded time (<= 5 min on one GPU); any JAX, no
+# Snakemake, no neural-tangents. GPU_CHECK_ARGS=--tiny for a quick CPU run.
+GPU_CHECK_ARGS ?=
+gpu-check: $(STAMP)
+	$(BIN)/python tools/gpu_check.py --out results/gpu_check.json $(GPU_CHECK_ARGS)
+
+# The NT-free unit tests and `gpu_check.py --tiny` on the NEWEST jax from PyPI, in a throw-away venv
+# without neural-tangents and Snakemake: a jax API change shows up before a GPU user hits it.
+# NT_FREE_TESTS: test modules that import neither neural_tangents, pipeline.nt_compat nor
+# snakemake, directly or through pipeline.ntk_analytic.nt_kernels (checked against jax 0.10.2).
+NEWEST_VENV ?= $(CURDIR)/.venv-newest-jax
+NT_FREE_TESTS ?= tests/test_datasets.py tests/test_fourier_features.py tests/test_fourier_regression.py \
+	tests/test_train.py tests/test_parameterisations.py tests/test_fits_checks.py tests/test_rate_fit.py \
+	tests/test_config.py tests/test_cost_model.py tests/test_gpu_check.py
+# ... less their tests that compare with neural-tangents' kernels (ntk_analytic.nt_kernels)
+NT_TESTS_DESELECT ?= \
+	tests/test_fourier_features.py::test_analytic_ntk_of_mapped_inputs_is_stationary_only_with_a_mapping \
+	tests/test_fourier_features.py::test_ntk_bandwidth_grows_with_sigma \
+	tests/test_train.py::test_linearized_three_ways_agree_step_for_step
+test-newest-jax: $(STAMP)
+	rm -rf $(NEWEST_VENV)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(NEWEST_VENV)
+	$(BIN)/uv pip install --quiet --python $(NEWEST_VENV)/bin/python --upgrade jax numpy scipy optax jsonschema \
+		pytest pandas pyyaml matplotlib seaborn scikit-image scikit-learn
+	$(BIN)/uv pip install --quiet --python $(NEWEST_VENV)/bin/python --no-deps .
+	@$(NEWEST_VENV)/bin/python -c 'import jax, numpy; print("newest jax", jax.__version__, "numpy", numpy.__version__)'
+	JAX_PLATFORMS=cpu $(NEWEST_VENV)/bin/python $(CURDIR)/tools/gpu_check.py --tiny
+	JAX_PLATFORMS=cpu $(NEWEST_VENV)/bin/python -m pytest -ra -p no:cacheprovider -m "not slow" $(NT_FREE_TESTS) \
+		$(addprefix --deselect ,$(NT_TESTS_DESELECT))
+	rm -rf $(NEWEST_VENV)

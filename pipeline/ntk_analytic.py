@@ -22,7 +22,7 @@ Precision: with x2=None the variances are read off the diagonal, so cos t = 1 ex
 the diagonal is exact (neural-tangents' kernel_fn carries a ~sqrt(eps) arccos rounding error on
 it: ~3e-8 relative in float64, ~1e-4 in float32). Off the diagonal, pairs with cos t within a few
 eps of +-1 (near-coincident or antipodal inputs) lose accuracy to ~sqrt(eps) in t: use float64
-(``jax.experimental.enable_x64``) for reference kernels, as the ntk stage does.
+(``precision.x64_context``) for reference kernels, as the ntk stage does.
 
 For the two-layer ReLU net (``models.two_layer_relu``: depth 1, no bias, w_std_first = sqrt(d)) the
 two parts are

@@ -51,14 +51,14 @@ def simulate_train_file(
     """GD of the two-layer ReLU net (optionally with a bias) in float64; writes ``path`` in train format."""
     import jax
     import jax.numpy as jnp
-    from jax.experimental import enable_x64
 
     from pipeline.models import MLPSpec, apply, init_params
     from pipeline.ntk_empirical import ntk
+    from pipeline.precision import x64_context
 
     spec = MLPSpec(depth=1, width=width, d_in=2, w_std=1.0, w_std_first=math.sqrt(2), b_std=b_std)
     x, y = circle_data(n, harmonics)
-    with enable_x64():
+    with x64_context():
         xx, yy = jnp.asarray(x), jnp.asarray(y)
         params = jax.vmap(lambda k: init_params(k, spec, jnp.float64))(
             jnp.stack([jax.random.PRNGKey(s) for s in seeds])

@@ -2,12 +2,12 @@
 
 import math
 
-import jax
 import numpy as np
 import pytest
 
 from pipeline import fourier_features as ff
 from pipeline import fourier_kernels as fk
+from pipeline.precision import x64_context
 
 
 def test_positional_frequencies_axis_aligned_with_minus_one():
@@ -96,7 +96,7 @@ def test_gd_kernel_prediction_at_the_stability_edge_is_finite():
 
 
 def test_analytic_ntk_of_mapped_inputs_is_stationary_only_with_a_mapping():
-    with jax.experimental.enable_x64():
+    with x64_context():
         deltas = np.linspace(-0.2, 0.2, 21)
         anchors = np.array([0.2, 0.7])
         for name, stationary in (("gaussian", True), ("basic", True), ("none", False)):
@@ -107,7 +107,7 @@ def test_analytic_ntk_of_mapped_inputs_is_stationary_only_with_a_mapping():
 
 
 def test_ntk_bandwidth_grows_with_sigma():
-    with jax.experimental.enable_x64():
+    with x64_context():
         deltas = np.arange(-256, 256) / 256.0
         f90 = []
         for s in (1.0, 4.0, 16.0):

@@ -11,6 +11,7 @@ import pytest
 from pipeline import datasets, models
 from pipeline.ntk_analytic import limit_kernels, nt_kernels
 from pipeline.ntk_empirical import ntk_parts
+from pipeline.precision import x64_context
 
 SPECS = {
     "two_layer_relu": models.two_layer_relu(1, d_in=2),
@@ -28,7 +29,7 @@ def rel_err(a, b) -> float:
 @pytest.mark.parametrize("name", list(SPECS))
 def test_matches_neural_tangents_kernel_fn(name):
     spec = SPECS[name]
-    with jax.experimental.enable_x64():
+    with x64_context():
         x1 = jax.random.normal(jax.random.PRNGKey(0), (30, spec.d_in), jnp.float64)
         x2 = jax.random.normal(jax.random.PRNGKey(1), (12, spec.d_in), jnp.float64)
         for x2_ in (None, x2):
@@ -46,7 +47,7 @@ def test_float32_matches_float64(name):
     pairs with cos t within ~1e-7 of +-1 off the diagonal lose it: arccos is ill-conditioned there)."""
     spec = SPECS[name]
     x = np.asarray(jax.random.normal(jax.random.PRNGKey(3), (64, spec.d_in)), np.float64)
-    with jax.experimental.enable_x64():
+    with x64_context():
         ref = limit_kernels(spec, jnp.asarray(x, jnp.float64))
     ours = limit_kernels(spec, jnp.asarray(x, jnp.float32))
     assert ours["ntk"].dtype == jnp.float32
@@ -56,7 +57,7 @@ def test_float32_matches_float64(name):
 
 def test_seed_net_closed_forms_and_exact_diagonal():
     """K^(a) = x.x' (pi - t)/(2 pi), K^(b) = |x||x'| (sin t + (pi - t) cos t)/(2 pi) (anchors.md)."""
-    with jax.experimental.enable_x64():
+    with x64_context():
         x = np.asarray(jax.random.normal(jax.random.PRNGKey(2), (25, 2), jnp.float64))
         parts = np.asarray(limit_kernels(models.two_layer_relu(1, 2), jnp.asarray(x))["parts"])
     nrm = np.linalg.norm(x, axis=1)
@@ -73,7 +74,7 @@ def test_seed_net_closed_forms_and_exact_diagonal():
 def test_seed_net_circle_spectrum():
     """Circulant eigenvalues on 64 circle points (anchors.md): odd k >= 3 vanish, even k decay."""
     x = datasets.circle(64, 8, [1])["x_train"]
-    with jax.experimental.enable_x64():
+    with x64_context():
         k = np.asarray(limit_kernels(models.two_layer_relu(1, 2), jnp.asarray(x))["ntk"])
     g = 2 * np.pi * np.arange(64) / 64
     lam = np.array([np.sum(k[0] * np.cos(j * g)) for j in range(10)])

@@ -8,6 +8,7 @@ import pytest
 from pipeline import models, nt_compat
 from pipeline.ntk_analytic import stax_layers
 from pipeline.ntk_empirical import auto_block_size, backward_signals, ntk, ntk_jit, ntk_parts, ntk_parts_jit
+from pipeline.precision import x64_context
 
 SPECS = {
     "two_layer_relu": models.two_layer_relu(48, d_in=2),
@@ -44,7 +45,7 @@ def test_matches_neural_tangents(impl, name, x64):
     nt = nt_compat.load()
     spec = SPECS[name]
     tol = 1e-10 if x64 else 1e-5
-    with jax.experimental.enable_x64(x64):
+    with x64_context(x64):
         dtype = jnp.float64 if x64 else jnp.float32
         x1, x2 = (x.astype(dtype) for x in inputs(spec))
         params = models.init_params(jax.random.PRNGKey(1), spec, dtype)

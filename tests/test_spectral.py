@@ -89,12 +89,11 @@ def test_eigh_rejects_bad_input():
 
 def test_nt_analytic_kernel_matches_closed_form():
     """neural-tangents' kernel of the seed's MLPSpec (float64) equals the closed form."""
-    from jax.experimental import enable_x64
-
     from pipeline.models import seed_net
     from pipeline.ntk_analytic import nt_kernels
+    from pipeline.precision import x64_context
 
     g, x = circle(32)
-    with enable_x64():
+    with x64_context():
         K = np.asarray(nt_kernels(seed_net(8), x)["ntk"])
     np.testing.assert_allclose(K, seed_ntk_closed_form(x), atol=1e-8)

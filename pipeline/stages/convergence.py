@@ -168,16 +168,15 @@ def analytic_kernel(
     """K_inf (N, N) float64 on the train inputs of ``train_file``'s arch; writes ``out`` (.npz):
     K_inf, evals (descending), gamma (circle angles, empty off the circle), spectrum (lambda_k per
     harmonic k = 0..N/2 on the circle, else empty)."""
-    from jax.experimental import enable_x64
-
     from ..ntk_analytic import nt_kernels
+    from ..precision import x64_context
 
     logger = get_logger(f"convergence.kinf.{arch}", log)
     arr = io.load_npz(train_file, required=("x_train",))
     fields = arch_fields(io.load_json(io.sidecar(train_file)), train_file)
     x = np.asarray(arr["x_train"], dtype=np.float64)
     spec = MLPSpec.from_config(fields, 1, x.shape[1])
-    with enable_x64():
+    with x64_context():
         K = np.asarray(nt_kernels(spec, x)["ntk"], dtype=np.float64)
     evals, _ = spectral.eigh_desc(K)
     gamma = spectral.circle_angles(x)

@@ -83,19 +83,6 @@ def train_runs(section: dict) -> list[tuple[str, int]]:
     return [(a, int(w)) for a, arch in section["archs"].items() for w in sorted(set(arch["widths"]))]
 
 
-def train_mem_mb(section: dict, arch: str, width: int) -> int:
-    """Memory estimate (MB) of one train job: a few (S, N, m) float32 arrays of the hidden layer for
-    N up to ~256 inputs, the (depth - 1) m^2 hidden weights (x3: params, init, gradient), the runtime."""
-    depth = section["archs"][arch]["depth"]
-    per_seed = 3 * 256 * 4 * width + 3 * 4 * (depth - 1) * width**2
-    return int(600 + section["seeds"] * per_seed / 1e6)
-
-
-# ----------------------------------------------------------------------------------------------
-# job: one (arch, width)
-
-
-@scoped_x64
 def train_width(
     arch_name: str,
     width: int,

@@ -5,6 +5,8 @@
 # (and an input of the report), and the output named `checks` joins CHECK_FILES (merged by the
 # report into the verdict table). No path is typed twice.
 
+from pipeline.cost_model import job_mem_mb, job_runtime_min  # resources: from the cost model
+
 TARGETS = {}  # stage -> final outputs of that stage
 CHECK_FILES = []  # results/checks/<stage>.csv of every stage
 

@@ -55,8 +55,8 @@ if CONV_RUNS:  # nothing to analyse while the train section lists no runs
         benchmark:
             f"{BENCH}/convergence/{{arch}}_w{{width}}.tsv"
         resources:
-            mem_mb=1500,
-            runtime=5,
+            mem_mb=lambda wc: job_mem_mb(config, "convergence_fit", wc),
+            runtime=lambda wc: job_runtime_min(config, "convergence_fit", wc),
         conda:
             "../envs/pipeline.yaml"
         script:

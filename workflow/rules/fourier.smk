@@ -27,8 +27,8 @@ rule fourier_train:
         f"{BENCH}/fourier/{{imageset}}_{{mapping}}.tsv"
     resources:
         gpu=1,
-        mem_mb=16000 if FOURIER_BIG else 2000,
-        runtime=60 if FOURIER_BIG else 10,
+        mem_mb=lambda wc: job_mem_mb(config, "fourier_train", wc),
+        runtime=lambda wc: job_runtime_min(config, "fourier_train", wc, gpu=True),
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -53,8 +53,8 @@ rule fourier_sweep:
         f"{BENCH}/fourier/sweep_{{imageset}}_sigma{{sigma}}.tsv"
     resources:
         gpu=1,
-        mem_mb=16000 if FOURIER_BIG else 2000,
-        runtime=60 if FOURIER_BIG else 10,
+        mem_mb=lambda wc: job_mem_mb(config, "fourier_sweep", wc),
+        runtime=lambda wc: job_runtime_min(config, "fourier_sweep", wc, gpu=True),
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -85,8 +85,8 @@ rule fourier_ntk:
         f"{BENCH}/fourier/ntk_mappings.tsv"
     resources:
         gpu=1,
-        mem_mb=4000,
-        runtime=30 if FOURIER_BIG else 10,
+        mem_mb=job_mem_mb(config, "fourier_ntk"),
+        runtime=job_runtime_min(config, "fourier_ntk", gpu=True),
     conda:
         "../envs/pipeline.yaml"
     script:

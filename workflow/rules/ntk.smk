@@ -45,8 +45,8 @@ rule ntk_init:
     benchmark:
         f"{BENCH}/ntk/init_w{{width}}.tsv"
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=lambda wc: job_mem_mb(config, "ntk_init", wc),
+        runtime=lambda wc: job_runtime_min(config, "ntk_init", wc, gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"

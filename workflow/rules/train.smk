@@ -6,7 +6,7 @@
 #   train_jacot         one job per width: Theta(x0, x) at t = 0 and after the GD steps
 #   train_jacot_figure  the figure, with the analytic limit (neural-tangents) overlaid
 
-from pipeline.stages.train import train_mem_mb, train_runs
+from pipeline.stages.train import train_runs
 
 TRAIN = config["train"]
 TRAIN_RUNS = train_runs(TRAIN)  # [(arch, width)] in config order
@@ -33,8 +33,8 @@ rule train:
         f"{BENCH}/train/{{arch}}_w{{width}}.tsv"
     threads: 2  # XLA uses every core it is given
     resources:
-        mem_mb=lambda wc: train_mem_mb(TRAIN, wc.arch, int(wc.width)),
-        runtime=30,
+        mem_mb=lambda wc: job_mem_mb(config, "train", wc),
+        runtime=lambda wc: job_runtime_min(config, "train", wc, gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"
@@ -113,10 +113,8 @@ if JACOT_WIDTHS:
         threads: 2
         resources:
             # (depth - 1) m^2 hidden weights per init, x3: parameters, initial copy, gradients
-            mem_mb=lambda wc: int(
-                1000 + 3 * 4e-6 * JACOT["inits"] * (JACOT["depth"] - 1) * int(wc.width) ** 2
-            ),
-            runtime=30,
+            mem_mb=lambda wc: job_mem_mb(config, "train_jacot", wc),
+            runtime=lambda wc: job_runtime_min(config, "train_jacot", wc, gpu=True),
             gpu=1,
         conda:
             "../envs/pipeline.yaml"
