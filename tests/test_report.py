@@ -404,9 +404,9 @@ def test_report_in_browser_shows_verdict_table(reported, tmp_path):
     assert re.search(r'id="loading-screen"[^>]*style="display: none;?"', rendered)
     assert '<table class="verdicts">' in rendered, "verdict table not rendered on the landing page"
     df = rep.read_checks(res / "tables" / "theory_checks.csv")
-    for check, passed in zip(df["check"], df["passed"]):
-        row = re.search(rf'<tr class="(pass|fail)" id="check-{re.escape(check)}">', rendered)
-        assert row and row.group(1) == ("pass" if passed else "fail"), check
+    for check, verdict in zip(df["check"], df["verdict"]):
+        row = re.search(rf'<tr class="(pass|fail|inconclusive)" id="check-{re.escape(check)}">', rendered)
+        assert row and row.group(1) == verdict, check
     assert "Theory checks" in rendered and "Provenance" in rendered  # the menu's categories
     # the "Theory checks" category entry: an HTML page embedded as a data URI
     results = json.loads(re.search(r"var results = (\{.*?\});\n", dom, flags=re.S).group(1))
