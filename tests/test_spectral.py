@@ -1,4 +1,4 @@
-"""Eigenspaces and harmonic labels: grouping rules, circulant kernels on the circle, the seed's
+"""Eigenspaces and harmonic labels: grouping rules, circulant kernels on the circle, the two-layer ReLU
 analytic NTK spectrum (anchors: lambda_0 = 19.46, lambda_1 = 16.0, lambda_2 = 5.05, ... on 64 points)."""
 
 import math
@@ -88,12 +88,12 @@ def test_eigh_rejects_bad_input():
 
 
 def test_nt_analytic_kernel_matches_closed_form():
-    """neural-tangents' kernel of the seed's MLPSpec (float64) equals the closed form."""
+    """neural-tangents' kernel of the two-layer ReLU MLPSpec (float64) equals the closed form."""
     from pipeline.models import seed_net
     from pipeline.ntk_analytic import nt_kernels
     from pipeline.precision import x64_context
 
     g, x = circle(32)
     with x64_context():
-        K = np.asarray(nt_kernels(seed_net(8), x)["ntk"])
+        K = np.asarray(nt_kernels(two_layer_relu(8), x)["ntk"])
     np.testing.assert_allclose(K, seed_ntk_closed_form(x), atol=1e-8)

@@ -54,7 +54,8 @@ def test_gpu_rules_routed_to_the_gpu_partition(tmp_path, monkeypatch):
     import re
 
     monkeypatch.setenv("NTK_SLURM_GPU_PARTITION", "gpuq")
-    out = run_snakemake(tmp_path, TINY, "-n").stdout
+    # a profile's default partition (as workflow/profiles/slurm sets from NTK_SLURM_PARTITION) must not win
+    out = run_snakemake(tmp_path, TINY, "-n", "--default-resources", "slurm_partition=cpuq").stdout
     jobs = re.split(r"\n(?=(?:local)?rule \w+:)", out)
     routed = {
         re.match(r"(?:local)?rule (\w+):", j).group(1): "slurm_partition=gpuq" in j

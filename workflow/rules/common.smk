@@ -25,11 +25,12 @@ def final_outputs(stage, *rule_objs):
 def route_gpu_rules(env_var="NTK_SLURM_GPU_PARTITION"):
     """On SLURM, send every job of the rules that declare resources gpu > 0 to the partition named
     by ``env_var``, or leave the jobs' default partition when it is unset. Read from the rules
-    themselves, so a new stage's GPU rules need no list anywhere; --set-resources still wins."""
+    themselves, so a new stage's GPU rules need no list anywhere. The variable wins over the
+    profile's default partition (and over --set-resources: unset it to place GPU jobs by hand)."""
     partition = os.environ.get(env_var)
     if not partition:
         return
     for r in workflow.rules:
         gpu = r.resources["gpu"].value if "gpu" in r.resources else 0
-        if not callable(gpu) and gpu and "slurm_partition" not in r.resources:
+        if not callable(gpu) and gpu:  # over the profile's default slurm_partition
             r.resources["slurm_partition"] = partition
