@@ -89,7 +89,7 @@ def test_eigh_rejects_bad_input():
 
 def test_nt_analytic_kernel_matches_closed_form():
     """neural-tangents' kernel of the two-layer ReLU MLPSpec (float64) equals the closed form."""
-    from pipeline.models import seed_net
+    from pipeline.models import two_layer_relu
     from pipeline.ntk_analytic import nt_kernels
     from pipeline.precision import x64_context
 
