@@ -51,6 +51,7 @@ from ..fits import fit_exponent, verdict_from_ci
 from ..models import MLPSpec
 from ..precision import scoped_x64
 from ..progress import Progress, get_logger
+from ..training import RECORD_KEYS
 
 STAGE = "train"
 QUANTITIES = ("w_rel_T", "k_drift_fro_T", "k_drift_op_T", "lin_gap_T")
@@ -478,23 +479,7 @@ def summarize(
     for (arch, width), path in zip(runs, train_files):
         arr = io.load_npz(
             path,
-            required=(
-                "seeds",
-                "width",
-                "steps",
-                "loss",
-                "f_train",
-                "f_test",
-                "f_lin_train",
-                "f_lin_test",
-                "w_rel",
-                "w_rel_layers",
-                "k_drift_fro",
-                "k_drift_op",
-                "eta",
-                "lambda_max",
-                "diverged",
-            ),
+            required=("seeds", "width", "steps", *RECORD_KEYS, "eta", "lambda_max", "diverged"),
         )
         if int(arr["width"]) != width:
             raise io.CorruptFileError(
