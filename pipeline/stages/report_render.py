@@ -152,18 +152,7 @@ def checks_html(
     cols = (
         ["check / stage", "measured [CI]", "prediction / tolerance", "verdict", "figure"]
         if compact
-        else [
-            "check",
-            "stage",
-            "prediction",
-            "measured",
-            "ci_low",
-            "ci_high",
-            "tolerance",
-            "verdict",
-            "figure",
-            "detail",
-        ]
+        else [c for c in checks_mod.COLUMNS if c != "passed"]  # the verdict column says it
     )
     numeric = ("measured", "ci_low", "ci_high", "measured [CI]")
     rows = []
