@@ -18,14 +18,19 @@ export XLA_PYTHON_CLIENT_PREALLOCATE := false
 
 install: $(STAMP)
 
-# Re-installs only when the lock or pyproject changes: near-instant when .venv is up to date.
-$(STAMP): requirements.lock pyproject.toml
+# Re-installs only when the lock, pyproject or this file changes: near-instant when .venv is up to date.
+# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every job
+# would otherwise recompile jax, scipy, matplotlib, ... from source, about 8 s of each job's start.
+$(STAMP): requirements.lock pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "ntk-pipeline needs Python 3.11, found " + sys.version' 
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
 	@touch $@
+
+# The project's own modules: recompiled when edited (a no-op otherwise), before every run and test.
+PYC := $(BIN)/python -m compileall -q pipeline tools workflow/scripts tests benchmarks >/dev/null
 
 # WORKDIR: where results/ and .snakemake/ live; REPORT (relative to WORKDIR): the report file,
 # default <results>/report.html of CONFIG; name it .zip for a large report (figures as files).
@@ -33,21 +38,25 @@ WORKDIR ?= .
 REPORT ?= $(shell $(BIN)/python -c 'import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG) 2>/dev/null || echo results)/report.html
 
 run: $(STAMP)
+	@$(PYC)
 	$(SNAKE) --directory $(WORKDIR) --cores $(CORES)
 	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
 
 # Rebuild tables and report from existing results in seconds: only rule report_tables may run
 # (every upstream output is taken as it is, nothing is retrained), forced so it always refreshes.
 report: $(STAMP)
+	@$(PYC)
 	$(SNAKE) --directory $(WORKDIR) report_tables --cores $(CORES) --allowed-rules report_tables \
 		--forcerun report_tables
 	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
 
 test: $(STAMP)
+	@$(PYC)
 	$(BIN)/python -m pytest -ra --durations=15
 
 # Unit tests only (no Snakemake run): the edit-test loop, <= 3 minutes on 2 cores.
 test-fast: $(STAMP)
+	@$(PYC)
 	$(BIN)/python -m pytest -ra -m "not slow and not slurm and not browser and not reliability"
 
 # ruff (lint + format check) for Python, snakefmt for the Snakefile and rule files; `make format` fixes.

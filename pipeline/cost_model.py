@@ -24,6 +24,7 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   per-layer Gram matrices H H^T and G G^T 2 N^2 Sigma:   S (4 N P + 2 N^2 Sigma).
   Memory: seeds batched under ``stages.ntk.MEMORY_BUDGET`` (512 MB) of 4 (P + (L+1)(2 N m + N^2)) bytes
   each, plus the S (L+1) N^2 output.
+- ntk_depth (one job): the ntk_init model summed over every (depth, width) of ntk.depth_sweep.
 - train (one arch x width, ``training.train_sweep``): per GD step the gradient 6 N P (forward 2 N P,
   backward 4 N P) and the linearised model 2 N (N + M); per record the outputs 2 (N + M) P, the
   kernel 2 N^2 Sigma and eigvalsh of the N x N drift (~10 N^3); at start K0 and K0_test
@@ -81,6 +82,7 @@ GPU_EXTRA_OVERHEAD_S = 4.0
 # matmul.
 EFFICIENCY = {
     "ntk_init": 0.3,
+    "ntk_depth": 0.3,
     "train": 0.25,
     "train_jacot": 0.5,
     "convergence_fit": 0.2,
@@ -205,19 +207,29 @@ def fourier_flops(n_img: int, p: int, q: int, full: int, dim: int, pm: int, step
 # ------------------------------------------------------------------------------ per-rule models
 
 
-def cost_ntk_init(config: dict, width) -> Cost:
+def _ntk_cost(config: dict, depth: int, width: int, seeds: int) -> Cost:
     sec = config["ntk"]
     n, _, d = dataset_shape(config, sec["dataset"])
-    net = sec["net"]
     m = int(width)
-    sizes = layer_sizes(d, m, net["depth"])
-    p = n_params(sizes, net.get("b_std") is not None)
-    s = int(sec["seeds"])
-    flops = ntk_flops(n, p, gram_sum(sizes), s)
-    per_seed = F32 * (p + (net["depth"] + 1) * (2 * n * m + n * n))
-    batch = max(1, min(s, (512 * 2**20) // per_seed))
-    peak = batch * per_seed + F32 * s * (net["depth"] + 1) * n * n
+    sizes = layer_sizes(d, m, depth)
+    p = n_params(sizes, sec["net"].get("b_std") is not None)
+    flops = ntk_flops(n, p, gram_sum(sizes), seeds)
+    per_seed = F32 * (p + (depth + 1) * (2 * n * m + n * n))
+    batch = max(1, min(seeds, (512 * 2**20) // per_seed))
+    peak = batch * per_seed + F32 * seeds * (depth + 1) * n * n
     return Cost(flops, peak)
+
+
+def cost_ntk_init(config: dict, width) -> Cost:
+    sec = config["ntk"]
+    return _ntk_cost(config, int(sec["net"]["depth"]), int(width), int(sec["seeds"]))
+
+
+def cost_ntk_depth(config: dict) -> Cost:
+    """The ntk_init model summed over depths x widths of ntk.depth_sweep; peak at the largest."""
+    sw = config["ntk"]["depth_sweep"]
+    costs = [_ntk_cost(config, int(l), int(m), int(sw["seeds"])) for l in sw["depths"] for m in sw["widths"]]
+    return Cost(sum(c.flops for c in costs), max(c.peak_bytes for c in costs))
 
 
 def cost_ntk_analytic(config: dict) -> Cost:
@@ -321,6 +333,7 @@ def cost_fourier_ntk(config: dict) -> Cost:
 RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "ntk_init": cost_ntk_init,
     "ntk_analytic": cost_ntk_analytic,
+    "ntk_depth": cost_ntk_depth,
     "train": cost_train,
     "train_jacot": cost_train_jacot,
     "convergence_kinf": cost_convergence_kinf,

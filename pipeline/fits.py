@@ -11,7 +11,9 @@ interval at level ``ci`` over the rows (NaN with one row), se its standard error
 
 ``verdict_from_ci(lo, hi, lower, upper)``: the three-valued verdict of a prediction "the quantity
 lies in [lower, upper]": pass when the whole CI is inside, fail when it is wholly outside, else
-inconclusive (the measurement cannot tell).
+inconclusive (the measurement cannot tell). ``combine_verdicts`` joins the verdicts of one
+prediction tested several times (per dimension, depth, optimiser): fail if any fails, pass if all
+pass, else inconclusive.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import numpy as np
 
 
 def _t_half_width(sd: float, n: int, ci: float) -> float:
-    from scipy import stats
+    from scipy.special import stdtrit  # = scipy.stats.t.ppf, without importing scipy.stats (~1 s)
 
     if n < 2:
         return math.nan
-    return float(stats.t.ppf(0.5 + ci / 2, n - 1)) * sd / math.sqrt(n)
+    return float(stdtrit(n - 1, 0.5 + ci / 2)) * sd / math.sqrt(n)
 
 
 def mean_ci(samples, ci: float = 0.95) -> dict:
@@ -80,4 +82,15 @@ def verdict_from_ci(lo: float, hi: float, lower: float = -math.inf, upper: float
         return "pass"
     if hi < lower or lo > upper:
         return "fail"
+    return "inconclusive"
+
+
+def combine_verdicts(verdicts) -> str:
+    """One verdict for a prediction made for every item: 'fail' if any item fails, 'pass' if every
+    item passes (and there is at least one), else 'inconclusive'."""
+    verdicts = list(verdicts)
+    if "fail" in verdicts:
+        return "fail"
+    if verdicts and all(v == "pass" for v in verdicts):
+        return "pass"
     return "inconclusive"

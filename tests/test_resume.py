@@ -23,6 +23,10 @@ from results_check import assert_same_results, file_digest, is_temp_file, planne
 from pipeline import io
 
 PREFERRED_VICTIM = "results/train/"  # outputs of rule train: results/train/{arch}/w{width}.npz
+# The run that is killed and resumed: the data and train stages of the tiny config (the resume
+# logic is snakemake's and the atomic writes are one helper, the same for every rule; the whole
+# DAG runs uninterrupted in the shared `tiny_run`, and this subset is compared against it).
+TARGETS = ("results/checks/train.csv",)
 
 
 def incomplete_outputs(workdir: Path) -> set[str]:
@@ -57,6 +61,7 @@ def start_run(workdir: Path, log: Path) -> subprocess.Popen:
         str(TINY),
         "--cores",
         "2",
+        *TARGETS,
     ]
     with open(log, "w") as fh:  # own process group: killpg reaches every job it started
         return subprocess.Popen(
@@ -117,7 +122,7 @@ def assert_readable(path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.reliability
 def test_resume_after_sigkill(tmp_path, tiny_run):
-    want_train = "train" in planned_jobs(tmp_path, TINY)
+    want_train = "train" in planned_jobs(tmp_path, TINY, *TARGETS)
     log = tmp_path / "killed_run.log"
     proc = start_run(tmp_path, log)
     try:
@@ -134,12 +139,12 @@ def test_resume_after_sigkill(tmp_path, tiny_run):
 
     # after SIGKILL the lock stays behind: `snakemake --unlock`, then the same command again
     run_snakemake(tmp_path, TINY, "--unlock")
-    rerun = run_snakemake(tmp_path, TINY)
+    rerun = run_snakemake(tmp_path, TINY, *TARGETS)
     for rel in interrupted:
         assert (tmp_path / rel).exists(), f"interrupted output {rel} was not recomputed"
     changed = [rel for rel, digest in finished.items() if file_digest(tmp_path / rel) != digest]
     assert not changed, f"finished outputs were recomputed: {changed}\n{rerun.stderr[-3000:]}"
 
-    assert_same_results(tiny_run / "results", tmp_path / "results")
+    assert_same_results(tiny_run / "results", tmp_path / "results", subset=True)
     assert not temp_files(tmp_path / "results")
     assert not incomplete_outputs(tmp_path)

@@ -94,3 +94,58 @@ def kernel_heatmaps(ana: dict, kernels: dict, names, out: str, meta: dict | None
         fig.colorbar(im, ax=axes[row, :].tolist(), shrink=0.9, label=f"{label(names[p]).split(' ')[0]} value")
     fig.suptitle("NTK at initialisation on the inputs: narrow and wide nets vs the limit")
     io.save_figure(fig, out, meta)
+
+
+def error_vs_width_depth(
+    depths, widths, errors: np.ndarray, exps, hn: dict, c_theory: float, out: str, meta=None, ci: float = 0.95
+) -> None:
+    """Left: relative Frobenius error vs width, one line per depth (mean, min-max over seeds), with
+    the m^-1/2 law. Right: ln(E[K(x,x)^2] / E[K(x,x)]^2) vs beta = L/m with Hanin & Nica's 5 beta
+    and the fitted c beta."""
+    fig, axes = plotting.figure(1, 2, width=5.2, height=4.6, layout="constrained")
+    ax = axes[0, 0]
+    widths_f = np.asarray(widths, dtype=float)
+    colors = plotting.sns.color_palette("viridis", len(depths))
+    for i, depth in enumerate(depths):
+        fit = exps[exps["depth"] == depth].iloc[0]
+        plotting.mean_band(
+            ax,
+            widths_f,
+            errors[i].T,
+            color=colors[i],
+            label=f"depth {depth}: slope {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+        )
+    plotting.reference_power_law(
+        ax,
+        widths_f,
+        np.exp(np.log(widths_f).mean()),
+        float(np.exp(np.log(errors).mean())),
+        -0.5,
+        label="theory $\\propto m^{-1/2}$",
+    )
+    plotting.log_log(
+        ax,
+        "width $m$ (hidden units per layer)",
+        "relative error $\\|K_m - K_\\infty\\|_F / \\|K_\\infty\\|_F$",
+        "Empirical vs analytic NTK at init, by depth",
+    )
+    ax.legend(title=f"depth (hidden layers); slope [{ci:.0%} CI]", fontsize=8, title_fontsize=8)
+
+    ax = axes[0, 1]
+    beta, lr = hn["beta"], hn["log_ratio"]
+    for i, depth in enumerate(depths):
+        ax.plot(beta[i], lr[i], "o", color=colors[i], label=f"depth {depth}")
+    grid = np.linspace(0.0, float(beta.max()) * 1.05, 50)
+    ax.plot(grid, c_theory * grid, "--", color="0.3", label=f"Hanin & Nica: {c_theory:g} $L/m$")
+    ax.plot(
+        grid,
+        hn["c"] * grid,
+        "-",
+        color="C3",
+        label=f"fit: {hn['c']:.2f} $L/m$ [{hn['ci_low']:.2f}, {hn['ci_high']:.2f}]",
+    )
+    ax.set_xlabel("$\\beta = L / m$ (depth / width)")
+    ax.set_ylabel("$\\ln(E[K(x,x)^2] / E[K(x,x)]^2)$ over seeds")
+    ax.set_title("Fluctuations of the NTK grow with depth / width")
+    ax.legend(fontsize=8)
+    io.save_figure(fig, out, meta)

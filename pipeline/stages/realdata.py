@@ -70,7 +70,7 @@ import time
 import numpy as np
 
 from .. import checks, io, provenance, real_datasets
-from ..fits import fit_exponent, mean_ci, verdict_from_ci
+from ..fits import combine_verdicts, fit_exponent, mean_ci, verdict_from_ci
 from ..models import MLPSpec
 from ..precision import float_dtype, x64_context
 from ..progress import get_logger
@@ -702,8 +702,7 @@ def gap_check(gaps: dict, widths, ci: float) -> tuple[checks.Check, list[dict]]:
             else "inconclusive"
         )
     worst = max(fits, key=lambda k: fits[k]["exponent"] if np.isfinite(fits[k]["exponent"]) else math.inf)
-    vs = set(verdicts.values())
-    verdict = "fail" if "fail" in vs else ("pass" if vs == {"pass"} else "inconclusive")
+    verdict = combine_verdicts(verdicts.values())
     detail = "; ".join(
         f"{k}: {f['exponent']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}] {verdicts[k]}"
         for k, f in fits.items()

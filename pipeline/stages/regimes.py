@@ -57,7 +57,7 @@ import numpy as np
 
 from .. import io, provenance
 from ..checks import Check, log_check, write_checks
-from ..fits import fit_exponent, mean_ci, verdict_from_ci
+from ..fits import combine_verdicts, fit_exponent, mean_ci, verdict_from_ci
 from ..progress import get_logger
 
 STAGE = "regimes"
@@ -708,9 +708,7 @@ def check_coord(widths, mup: np.ndarray, standard: np.ndarray | None, optimizers
     has its CI within +-COORD_TOL; fail when one lies wholly outside."""
     rows = coord_slopes(widths, mup, ci)
     verdicts = [verdict_from_ci(r["ci_low"], r["ci_high"], -COORD_TOL, COORD_TOL) for r in rows]
-    verdict = (
-        "fail" if "fail" in verdicts else ("pass" if all(v == "pass" for v in verdicts) else "inconclusive")
-    )
+    verdict = combine_verdicts(verdicts)
     worst = max(rows, key=lambda r: abs(r["exponent"]) if np.isfinite(r["exponent"]) else np.inf)
     n_layers = mup.shape[-1]
     name = lambda layer: "output" if layer == n_layers - 1 else f"z{layer + 1}"  # noqa: E731

@@ -4,6 +4,8 @@
 #                 of compute at the default sizes, so one process per (width, seed) would spend
 #                 most of the stage's time starting Python and JAX)
 #   ntk_summary   tidy tables, fitted exponents with CIs, theory checks, figures
+#   ntk_depth     the same error at every depth of ntk.depth_sweep (one job), the per-depth
+#                 exponents and the NTK diagonal's fluctuation vs depth / width (Hanin & Nica)
 
 NTK = config["ntk"]
 
@@ -89,4 +91,36 @@ rule ntk_summary:
         "../scripts/ntk_summary.py"
 
 
-final_outputs("ntk", rules.ntk_summary)
+rule ntk_depth:
+    input:
+        data=f"{RESULTS}/data/{NTK['dataset']}.npz",
+    output:
+        npz=f"{RESULTS}/ntk/depth.npz",
+        table=f"{RESULTS}/tables/ntk_depth.csv",
+        exponents=f"{RESULTS}/tables/ntk_depth_exponent.csv",
+        checks=f"{RESULTS}/checks/ntk_depth.csv",
+        fig=report(
+            f"{RESULTS}/figures/ntk/error_vs_width_depth.png",
+            caption="../report/ntk_error_vs_width_depth.rst",
+            category="NTK at initialisation",
+            labels={"figure": "error vs width, by depth"},
+        ),
+    params:
+        section=NTK,
+        seed=config["seed"],
+        x64=config["x64"],
+    log:
+        f"{LOGS}/ntk/depth.log",
+    benchmark:
+        f"{BENCH}/ntk/depth.tsv"
+    resources:
+        mem_mb=job_mem_mb(config, "ntk_depth"),
+        runtime=job_runtime_min(config, "ntk_depth", gpu=True),
+        gpu=1,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/ntk_depth.py"
+
+
+final_outputs("ntk", rules.ntk_summary, rules.ntk_depth)
