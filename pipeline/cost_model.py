@@ -6,15 +6,16 @@ A job's predicted wall time is
     wall = overhead(rule) + flops / (flop_rate * efficiency(rule))
 
 ``overhead`` is the fixed start-up of one job (Python, imports, jit compilation, reading and writing
-files, figures): ``OVERHEAD_S`` by rule kind, in CPU seconds measured on the 2-core development
-machine; summaries, figures and data jobs are overhead only. On a CPU ``flop_rate`` is ONE core's
-float32 matmul rate (``probe_flop_rate(per_core=True)``: flops per CPU second, which the load of a
-shared machine barely changes), because Snakemake fills the cores with one job each; the rule's
-prediction is the sum over its jobs, so a run on c cores takes about the total / c. On a GPU it is
-the card's fp32 peak (jobs one after another on one card). ``efficiency`` (``EFFICIENCY``) is the
-fraction of that rate a rule's programs reach (small or elementwise-bound arrays reach less than one
-large matmul; calibrated on the default config, see the README). A rule with no flop model here
-(e.g. a stage added later) is predicted as overhead only and marked ``modeled = False``.
+files, figures): ``OVERHEAD_S`` by rule kind (``RULE_OVERHEAD_S`` for a few rules), in seconds
+measured on the 2-core development machine; summaries, figures and data jobs are overhead only. On
+a CPU ``flop_rate`` is ONE core's float32 matmul rate (``probe_flop_rate(per_core=True)``: flops per
+CPU second, which the load of a shared machine barely changes), because Snakemake fills the cores
+with one job each; the rule's prediction is the sum over its jobs, so a run on c cores takes about
+the total / c. On a GPU it is the card's fp32 peak (jobs one after another on one card).
+``efficiency`` (``EFFICIENCY``) is the fraction of that rate a rule's programs reach (small or
+elementwise-bound arrays reach less than one large matmul; calibrated on the default config, see the
+README and the comment at ``EFFICIENCY``). A rule with no flop model here (e.g. a stage added later)
+is predicted as overhead only and marked ``modeled = False``.
 
 Flops count a multiply-add as 2. Notation: S seeds (or inits, images), N train points, M test points,
 d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P = sum_l n_{l-1} n_l
@@ -47,6 +48,36 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - fourier_ntk: per mapping the kernel profiles and spectra on the n_grid grid (~ 2 n_grid^2 + anchors
   n_grid D), and per power of the 1D demo an ensemble of ``seeds`` MLPs (width w, H hidden layers)
   trained by GD for ``steps`` steps on n_train points: seeds 6 n_train P_demo steps.
+- realdata_fig3 (one job; N = fig3.n_points digits, d = 64, the fig3 net of depth L with bias): the
+  analytic NTK on the batch and its kernel PCA, then per width of fig3.widths S trials of T GD steps
+  with R records, K0 and K_T and the numpy eigh of each K0:
+      100 N^2 (L + 1) + 10 N^3 + sum_w S (6 N P T + 2 N P R + 2 (4 N P + 2 N^2 Sigma) + 10 N^3).
+  Memory: S (4 P + 3 N m L + 2 N^2) floats at the widest width plus 3 N^2 float64.
+- realdata_regression (one data set: n = min(max_train, training rows), m test rows, d inputs and C
+  outputs from ``REAL_SETS``): per depth l of regression.depths the analytic NTK / NNGP on the n + m
+  rows and one eigh per kernel and CV fold (F folds + the final fit); per width of regression.widths
+  S seeds of T GD steps of the regression.net (C outputs) and its outputs on the n + m rows:
+      sum_l (100 (n + m)^2 (l + 1) + 20 (F + 1) n^3) + sum_w S (6 n P T + 4 (n + m) P)
+  (scikit-learn's RBF ridge grid and random forests, ~1 s, are left to the efficiency).
+- spectra_analytic: Q quadrature nodes of both rules (``quadrature_nodes``: order x (panels + graded
+  panels), the fine rule with order + 8 and twice the panels), K = k_max, D dims, L depths: per d the
+  Legendre tables (~6 (K + 1) Q), per (depth, bias) the kernels at the nodes and mu = A kappa for
+  2 kernels x 2 rules (~8 (K + 1) Q):   D (8 L + 6) (K + 1) Q.   Memory: 3 (K + 1) Q float64.
+- spectra_gram: per d, N of gram.n_points and seed the depth-1 analytic NTK on N points and the
+  eigvalsh of the N x N Gram matrix:   D S sum_N (10 N^3 + 2 N^2 (d + 50)).   Memory: 3 S N_max^2 float64.
+- spectra_learning: S seeds of T GD steps of the one-hidden-layer net with bias (width m, d = 2) on N
+  circle points, K0 and K_T:   S (6 N P T + 2 (4 N P + 2 N^2 Sigma) + 10 N^3).
+- regimes_circle (circle data, N train, M test points, d = 2, bias-free two-layer nets P = 3 m): the
+  alpha sweep, A alphas x S seeds of T_a GD steps at width m_a plus the linearised model, and the
+  width sweep, p parameterisations x S seeds of T_w steps per width:
+      S T_a (A 6 N P_a + 2 N (N + M)) + sum_w p S T_w 6 N P_w.
+  Memory: 6 floats per parameter and hidden activation of the runs stacked in one program.
+- regimes_mup (digits MLPs 64 -> w (depth times) -> 10, no bias, P_w): the coordinate check, p
+  parameterisations x O optimizers x S seeds x T_c steps on a batch of B_c, and the learning-rate
+  transfer, p x n_lr rates x S seeds of T_r steps on batches of B_r plus the loss on E points:
+      sum_w p O S T_c 6 B_c P_w + sum_w p n_lr S (6 T_r B_r + 2 E) P_w.
+- regimes_teacher: n_tau x trials students (P = units (dim + 1)) trained T steps on N points, test
+  loss every ``eval_every`` steps on M points:   n_tau trials (6 N P T + (T / eval_every + 2) 2 M P).
 - everything else (data, summaries, figures, report): overhead only (``modeled = True`` when the
   rule is known to do no heavy numerics, see ``CONSTANT_RULES``).
 
@@ -67,30 +98,47 @@ from dataclasses import dataclass
 
 F32 = 4  # bytes per float32
 
-# Start-up of one job in seconds (measured on the 2-core machine, idle): Python + imports + jit
-# compilation + file I/O. "jax": a jitted compute job; "nt": imports neural-tangents too; "plot":
-# summaries and figures (matplotlib, tables); "data": data generation (numpy, scikit-image).
-OVERHEAD_S = {"jax": 4.5, "nt": 5.0, "plot": 13.0, "data": 2.5, "unknown": 8.0}
+# Start-up of one job in seconds: Python + imports (bytecode precompiled at install) + jit compilation +
+# file I/O. "jax": a jitted compute job; "nt": imports neural-tangents too; "plot": summaries and
+# figures (matplotlib, tables); "data": numpy-only jobs, no jit compilation (data generation,
+# scikit-image; convergence_fit's float64 eigendecompositions). Calibrated on the benchmarks of an
+# idle default run with --cores 2 on the 2-core machine: between a job's CPU and wall seconds (two
+# jobs share the cores, so wall > CPU for single-threaded jobs).
+OVERHEAD_S = {"jax": 4.2, "nt": 4.0, "plot": 12.0, "data": 1.8, "unknown": 8.0}
 # Rules whose start-up differs from their kind's: train compiles one large program (GD, records,
-# kernel drift, linearised model; lax.scan + cond) of ~15 s.
-RULE_OVERHEAD_S = {"train": 16.0}
+# kernel drift, linearised model; lax.scan + cond) of ~10 s; realdata_data imports scikit-learn and
+# writes five sets; report_tables reads every stage's tables but draws no figure (no matplotlib).
+RULE_OVERHEAD_S = {"train": 10.0, "realdata_data": 5.0, "report_tables": 5.0}
 # GPU start-up: the same imports plus CUDA initialisation and a slower first compilation.
 GPU_EXTRA_OVERHEAD_S = 4.0
 
 # Fraction of the probe's matmul rate a rule's program reaches on a CPU (calibrated on the default
-# config's benchmarks, see README). Small (N x m) arrays and elementwise work reach less than one big
-# matmul.
+# config's benchmarks at ~60 GFLOP/s per core, see README). Small (N x m) arrays and elementwise work
+# reach less than one big matmul. At the default sizes several rules are bound by jit compilation
+# (one program per shape), not by their flops: their efficiency (< 0.1) is an effective one that
+# absorbs the compilations, so it over-predicts the same rule at much larger sizes: ntk_depth (16
+# (depth, width) programs), regimes_circle, spectra_analytic (float64 kernels at ~1e5 quadrature
+# nodes, op by op), spectra_learning, realdata_regression (kernels per depth, a program per width,
+# scikit-learn baselines), fourier_ntk. The others are flop-bound at the default sizes.
 EFFICIENCY = {
     "ntk_init": 0.3,
-    "ntk_depth": 0.3,
+    "ntk_depth": 0.035,
     "train": 0.25,
-    "train_jacot": 0.5,
+    "train_jacot": 0.7,
     "convergence_fit": 0.2,
     "convergence_kinf": 0.05,
-    "fourier_train": 0.3,
-    "fourier_sweep": 0.3,
-    "fourier_ntk": 0.08,
+    "fourier_train": 0.35,
+    "fourier_sweep": 0.35,
+    "fourier_ntk": 0.06,
     "ntk_analytic": 0.05,
+    "realdata_fig3": 0.75,
+    "realdata_regression": 0.08,
+    "spectra_analytic": 0.005,
+    "spectra_gram": 0.12,
+    "spectra_learning": 0.065,
+    "regimes_circle": 0.02,
+    "regimes_mup": 0.15,
+    "regimes_teacher": 0.7,
 }
 # On a GPU the same small programs reach a smaller fraction of a much higher peak.
 GPU_EFFICIENCY = 0.25
@@ -105,10 +153,14 @@ CONSTANT_RULES = {
     "data_figure": "plot",
     "ntk_summary": "plot",
     "train_summary": "plot",
-    "train_jacot_figure": "nt",
+    "train_jacot_figure": "plot",
     "convergence_summary": "plot",
     "fourier_summary": "plot",
     "report_tables": "plot",
+    "realdata_data": "data",
+    "realdata_summary": "plot",
+    "spectra_summary": "plot",
+    "regimes_summary": "plot",
     "all": "plot",
 }
 # The default GPU: one H100-class card (SXM H100: ~67 TFLOP/s fp32 without tensor cores; we assume
@@ -289,7 +341,7 @@ def cost_convergence_fit(config: dict, arch, width) -> Cost:
     r = n_records(t, rec["dense"], rec["log"])
     flops = s * (10 * n**3 + 2 * r * n * n) + 10 * n**3
     peak = 8 * (3 * s * n * n + s * r * 4 * n)
-    return Cost(flops, peak, kind="jax")
+    return Cost(flops, peak, kind="data")  # numpy only: no jit compilation
 
 
 def _fourier_cost(config: dict, imageset: str, mapping: str) -> Cost:
@@ -330,6 +382,143 @@ def cost_fourier_ntk(config: dict) -> Cost:
     return Cost(kernels + demo, peak, kind="nt")
 
 
+# Rows, input dimension and outputs (classes; 1 = regression) of scikit-learn's bundled sets
+# (``real_datasets.SETS``), and the test rows of a split (train_test_split rounds the test set up).
+REAL_SETS = {
+    "digits": (1797, 64, 10),
+    "breast_cancer": (569, 30, 2),
+    "wine": (178, 13, 3),
+    "iris": (150, 4, 3),
+    "diabetes": (442, 10, 1),
+}
+
+
+def real_split(config: dict, name: str) -> tuple[int, int, int, int]:
+    """(n_train, n_test, d, C) of a ``realdata`` set after its split."""
+    rows, d, c = REAL_SETS[name]
+    n_test = math.ceil(float(config["realdata"]["test_fraction"]) * rows)
+    return rows - n_test, n_test, d, c
+
+
+def cost_realdata_fig3(config: dict) -> Cost:
+    """PCA of the analytic NTK on N digits, then per width S trials of T GD steps, R records, K0 / K_T
+    and the numpy eigh of each K0."""
+    fig = config["realdata"]["fig3"]
+    n, d, net = int(fig["n_points"]), REAL_SETS["digits"][1], fig["net"]
+    depth, s, t, r = int(net["depth"]), int(fig["trials"]), int(fig["steps"]), int(fig["records"])
+    flops, peak = 100.0 * n * n * (depth + 1) + 10 * n**3, 0.0
+    for w in fig["widths"]:
+        sizes = layer_sizes(d, int(w), depth)
+        p = n_params(sizes, net.get("b_std") is not None)
+        flops += s * (
+            6 * n * p * t + 2 * n * p * r + 2 * (4 * n * p + 2 * n * n * gram_sum(sizes)) + 10 * n**3
+        )
+        peak = max(peak, F32 * s * (4 * p + 3 * n * int(w) * depth + 2 * n * n))
+    return Cost(flops, peak + 8 * 3 * n * n)
+
+
+def cost_realdata_regression(config: dict, dataset) -> Cost:
+    """Per kernel depth the analytic NTK / NNGP on the n + m rows and their (F + 1) eigh per kernel;
+    per net width S seeds of T GD steps (centred, outputs on n + m rows before and after)."""
+    sec = config["realdata"]["regression"]
+    n_tr, m, d, c = real_split(config, dataset)
+    n = min(n_tr, int(sec["max_train"])) if sec.get("max_train") else n_tr
+    folds, s, t = int(sec["cv_folds"]), int(sec["seeds"]), int(sec["steps"])
+    flops = sum(100.0 * (n + m) ** 2 * (int(l) + 1) + 2 * (folds + 1) * 10 * n**3 for l in sec["depths"])
+    net, peak = sec["net"], 8 * 4 * (n + m) ** 2
+    for w in sec["widths"]:
+        p = n_params(layer_sizes(d, int(w), int(net["depth"]), c), net.get("b_std") is not None)
+        flops += s * (6 * n * p * t + 4 * (n + m) * p)
+        peak = max(peak, F32 * s * (4 * p + 3 * (n + m) * int(w) * int(net["depth"])))
+    return Cost(flops, peak)
+
+
+def quadrature_nodes(k_max: int, order: int, panels_per_period: float, n_graded: int) -> int:
+    """Nodes of ``sphere_spectrum.theta_rule``: order x (panels + the graded ones at both ends)."""
+    return order * (max(8, math.ceil(panels_per_period * max(k_max, 1) / 2)) + 2 * n_graded)
+
+
+def cost_spectra_analytic(config: dict) -> Cost:
+    """Per d: Legendre tables on the Q nodes of both rules; per (d, depth, bias) the kernels at the
+    nodes and mu = A kappa for 2 kernels x 2 rules."""
+    sec = config["spectra"]
+    k, q = int(sec["k_max"]), sec["quadrature"]
+    # the rule and its refinement (``sphere_spectrum.fine_rule``): 14 and 20 graded levels
+    nodes = quadrature_nodes(k, int(q["order"]), float(q["panels_per_period"]), 14)
+    nodes += quadrature_nodes(k, int(q["order"]) + 8, 2 * float(q["panels_per_period"]), 20)
+    n_dims, n_depths = len(sec["dims"]), len(sec["depths"])
+    flops = n_dims * (2 * n_depths * 4 + 6) * (k + 1) * nodes
+    return Cost(float(flops), 8 * 3 * (k + 1) * nodes)
+
+
+def cost_spectra_gram(config: dict) -> Cost:
+    """Per d, N and seed: the depth-1 analytic NTK on N points and eigvalsh of the N x N Gram matrix."""
+    sec = config["spectra"]
+    g = sec["gram"]
+    s, ns = int(g["seeds"]), [int(n) for n in g["n_points"]]
+    flops = sum(s * (10 * n**3 + 2 * n * n * (int(d) + 50)) for d in sec["dims"] for n in ns)
+    return Cost(float(flops), 8 * 3 * s * max(ns) ** 2)
+
+
+def cost_spectra_learning(config: dict) -> Cost:
+    """S seeds of T GD steps of the one-hidden-layer net (bias) on N circle points, K0 / K_T."""
+    ls = config["spectra"]["learning"]
+    n, w, s, t = int(ls["n_points"]), int(ls["width"]), int(ls["seeds"]), int(ls["steps"])
+    sizes = layer_sizes(2, w, 1)
+    p = n_params(sizes, True)
+    flops = s * (6 * n * p * t + 2 * (4 * n * p + 2 * n * n * gram_sum(sizes)) + 10 * n**3)
+    return Cost(float(flops), F32 * s * (4 * p + 3 * n * w + 2 * n * n))
+
+
+def cost_regimes_circle(config: dict) -> Cost:
+    """Alpha sweep: A alphas x S seeds of T GD steps of the two-layer net (width m_a, P_a = 3 m_a on the
+    circle), the linearised model; width sweep: p parameterisations x S seeds x T' steps per width."""
+    sec = config["regimes"]
+    n, mt, d = dataset_shape(config, "circle")
+    a, w, s = sec["alpha"], sec["width"], int(sec["seeds"])
+    pa = n_params(layer_sizes(d, int(a["width"]), 1), False)
+    alpha = s * int(a["steps"]) * (int(a["n"]) * 6 * n * pa + 2 * n * (n + mt))
+    runs = len(w["parameterizations"]) * s
+    width = sum(
+        runs * int(w["steps"]) * 6 * n * n_params(layer_sizes(d, int(m), 1), False) for m in w["widths"]
+    )
+    peak = F32 * 6 * max(int(a["n"]) * s * (pa + (n + mt) * int(a["width"])), runs * 3 * n * max(w["widths"]))
+    return Cost(float(alpha + width), peak)
+
+
+def _mup_params(width: int, depth: int) -> int:
+    """The digits MLP of regimes_mup (64 inputs, 10 outputs, no bias)."""
+    return n_params(layer_sizes(64, width, depth, 10), False)
+
+
+def cost_regimes_mup(config: dict) -> Cost:
+    """Coordinate check: p x optimizers x S x steps x 6 B P per width; lr transfer: p x lrs x S x
+    (T 6 B P + 2 E P) per width (B: batch, E: eval points). Peak: one width's stacked runs."""
+    sec = config["regimes"]
+    c, r = sec["coord"], sec["lr_transfer"]
+    cw = [2**k for k in range(int(c["log2_width_min"]), int(c["log2_width_max"]) + 1)]
+    n_c = len(c["parameterizations"]) * int(c["seeds"])  # runs of one compiled program
+    coord = sum(n_c * int(c["steps"]) * 6 * int(c["batch"]) * _mup_params(m, int(c["depth"])) for m in cw)
+    n_lrs = int((r["log2_lr_max"] - r["log2_lr_min"]) / r["log2_lr_step"]) + 1
+    n_r = len(r["parameterizations"]) * n_lrs * int(r["seeds"])
+    per_run = int(r["steps"]) * 6 * int(r["batch"]) + 2 * int(r.get("eval_points") or 1797)
+    lr = sum(n_r * per_run * _mup_params(int(m), int(r["depth"])) for m in r["widths"])
+    big_c, big_r = _mup_params(max(cw), int(c["depth"])), _mup_params(max(r["widths"]), int(r["depth"]))
+    return Cost(float(len(c["optimizers"]) * coord + lr), F32 * 6 * max(n_c * big_c, n_r * big_r))
+
+
+def cost_regimes_teacher(config: dict) -> Cost:
+    """n_tau x trials runs of T GD steps on N train points of the student (P = units (dim + 1)), test
+    loss every ``eval_every`` steps on M points."""
+    t = config["regimes"]["teacher"]
+    runs, steps = int(t["n_tau"]) * int(t["trials"]), int(t["steps"])
+    p = int(t["student_units"]) * (int(t["dim"]) + 1)
+    n, m = int(t["n_train"]), int(t["n_test"])
+    flops = runs * (6 * n * p * steps + (steps // int(t["eval_every"]) + 2) * 2 * m * p)
+    peak = F32 * 6 * runs * (n + m) * (int(t["dim"]) + int(t["student_units"]))
+    return Cost(float(flops), peak)
+
+
 RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "ntk_init": cost_ntk_init,
     "ntk_analytic": cost_ntk_analytic,
@@ -341,6 +530,14 @@ RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "fourier_train": cost_fourier_train,
     "fourier_sweep": cost_fourier_sweep,
     "fourier_ntk": cost_fourier_ntk,
+    "realdata_fig3": cost_realdata_fig3,
+    "realdata_regression": cost_realdata_regression,
+    "spectra_analytic": cost_spectra_analytic,
+    "spectra_gram": cost_spectra_gram,
+    "spectra_learning": cost_spectra_learning,
+    "regimes_circle": cost_regimes_circle,
+    "regimes_mup": cost_regimes_mup,
+    "regimes_teacher": cost_regimes_teacher,
 }
 
 

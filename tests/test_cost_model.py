@@ -7,7 +7,7 @@ import copy
 import importlib.util
 
 import pytest
-from conftest import ROOT, SNAKEFILE, SNAKEMAKE, TINY
+from conftest import ROOT, TINY
 
 from pipeline import cost_model as cm
 from pipeline.config import load_config
@@ -41,6 +41,71 @@ def test_ntk_init_flops_formula(config):
     big = cm.job_cost(config, "ntk_init", {"width": str(4 * m)})
     assert big.flops / c.flops == pytest.approx(4, rel=0.01)
     assert cm.n_params(sizes, False) == p
+
+
+def test_regimes_teacher_flops_formula(config):
+    t = config["regimes"]["teacher"]
+    p = t["student_units"] * (t["dim"] + 1)
+    runs = t["n_tau"] * t["trials"]
+    evals = t["steps"] // t["eval_every"] + 2
+    expect = runs * (6 * t["n_train"] * p * t["steps"] + evals * 2 * t["n_test"] * p)
+    c = cm.job_cost(config, "regimes_teacher")
+    assert c.flops == pytest.approx(expect)
+    cfg = copy.deepcopy(config)
+    cfg["regimes"]["teacher"]["n_train"] *= 2
+    assert cm.job_cost(cfg, "regimes_teacher").flops / c.flops == pytest.approx(2, rel=0.05)
+
+
+def test_realdata_regression_flops_formula(config):
+    sec = config["realdata"]["regression"]
+    n, m, d, classes = 1347, 450, 64, 10  # digits: 1797 rows, a quarter (rounded up) for testing
+    assert cm.real_split(config, "digits") == (n, m, d, classes)
+    n = min(n, sec["max_train"])
+    f, s, t = sec["cv_folds"], sec["seeds"], sec["steps"]
+    kernels = sum(100 * (n + m) ** 2 * (l + 1) + 20 * (f + 1) * n**3 for l in sec["depths"])
+    assert sec["net"]["depth"] == 1 and sec["net"]["b_std"] is not None
+    nets = 0
+    for w in sec["widths"]:
+        p = d * w + w + w * classes + classes  # weights and biases of d -> w -> C
+        nets += s * (6 * n * p * t + 4 * (n + m) * p)
+    c = cm.job_cost(config, "realdata_regression", {"dataset": "digits"})
+    assert c.flops == pytest.approx(kernels + nets)
+    assert c.modeled and c.peak_bytes > 0
+
+
+def test_spectra_learning_flops_formula(config):
+    ls = config["spectra"]["learning"]
+    n, w, s, t = ls["n_points"], ls["width"], ls["seeds"], ls["steps"]
+    p = 2 * w + w + w + 1  # d = 2 -> w -> 1 with biases
+    sig = (2 + w) + (w + 1)
+    expect = s * (6 * n * p * t + 2 * (4 * n * p + 2 * n * n * sig) + 10 * n**3)
+    assert cm.job_cost(config, "spectra_learning").flops == pytest.approx(expect)
+
+
+def test_every_rule_of_the_new_stages_is_modeled(config):
+    """Every rule of realdata / spectra / regimes has a flop model or is a constant (overhead-only)
+    rule; none falls back to the unmodeled default."""
+    import re
+
+    for stage in ("realdata", "spectra", "regimes"):
+        text = (ROOT / "workflow" / "rules" / f"{stage}.smk").read_text()
+        rules = re.findall(r"^(?:local)?rule (\w+):", text, flags=re.M)
+        assert rules, stage
+        for rule in rules:
+            assert rule in cm.RULE_MODELS or rule in cm.CONSTANT_RULES, rule
+            if rule in cm.RULE_MODELS:
+                assert rule in cm.EFFICIENCY, rule
+
+
+def test_new_stage_models_positive(config):
+    jobs = [("realdata_fig3", {}), ("spectra_analytic", {}), ("spectra_gram", {})]
+    jobs += [("regimes_circle", {}), ("regimes_mup", {})]
+    jobs += [("realdata_regression", {"dataset": d}) for d in config["realdata"]["datasets"]]
+    for rule, wc in jobs:
+        c = cm.job_cost(config, rule, wc)
+        assert c.modeled and c.flops > 0 and c.peak_bytes > 0, rule
+        assert cm.job_mem_mb(config, rule, wc) >= cm.MEM_FLOOR_MB
+        assert cm.job_runtime_min(config, rule, wc, gpu=True) >= cm.RUNTIME_FLOOR_MIN
 
 
 def test_train_flops_linear_in_steps(config):
@@ -194,10 +259,16 @@ def test_compare_with_benchmarks(tmp_path):
 @pytest.mark.slow
 def test_plan_cli_lists_every_rule_of_the_dag(capsys):
     """tools/plan.py on the tiny config: every rule of the dry run is in the table (no training)."""
+    import re
+
     plan_tool = _plan_module()
-    jobs = cm.dag_jobs(str(SNAKEFILE), str(TINY), snakemake=SNAKEMAKE, cwd=str(ROOT))
-    rules = {j["rule"] for j in jobs}
-    assert {"ntk_init", "train", "fourier_train"} <= rules
+    # the tiny config runs every rule of every rule file (one dry run: the plan's own)
+    rules = {
+        m.group(1)
+        for f in (ROOT / "workflow" / "rules").glob("*.smk")
+        for m in re.finditer(r"^(?:local)?rule (\w+):", f.read_text(), flags=re.M)
+    }
+    assert {"ntk_init", "train", "fourier_train", "ntk_depth"} <= rules
     assert plan_tool.main(["--config", str(TINY), "--cpu-gflops", "10"]) == 0
     out = capsys.readouterr().out
     for rule in rules:

@@ -88,31 +88,6 @@ def _init(spec, rng, n_seeds: int, readout_zero: bool = False):
     return jax.tree.map(jnp.asarray, P.scale_init(spec, unit, readout_zero))
 
 
-def mem_mb(section: dict, job: str) -> int:
-    """Memory estimate (MB) of a job of rule regimes_<job> (circle | mup | teacher): the stacked
-    parameters of every vmapped run, times 6 for gradients, optimiser state and updates."""
-    f32 = 4 * 6 / 1e6
-    if job == "circle":
-        w, a = section["width"], section["alpha"]
-        runs = len(w["parameterizations"]) * section["seeds"]
-        return int(
-            1500 + f32 * max(runs * 64 * max(w["widths"]) * 3, a["n"] * section["seeds"] * 256 * a["width"])
-        )
-    if job == "mup":
-        c, r = section["coord"], section["lr_transfer"]
-        m_c, m_r = 2 ** c["log2_width_max"], max(r["widths"])
-        n_c = 64 * m_c + (c["depth"] - 1) * m_c**2 + 10 * m_c
-        n_r = 64 * m_r + (r["depth"] - 1) * m_r**2 + 10 * m_r
-        n_lrs = int((r["log2_lr_max"] - r["log2_lr_min"]) / r["log2_lr_step"]) + 1
-        coord = len(c["parameterizations"]) * c["seeds"] * n_c
-        lr = len(r["parameterizations"]) * r["seeds"] * n_lrs * n_r
-        return int(1500 + f32 * max(coord, lr))
-    t = section["teacher"]
-    return int(
-        1500 + f32 * t["n_tau"] * t["trials"] * (t["n_train"] + t["n_test"]) * (t["dim"] + t["student_units"])
-    )
-
-
 def load_circle(path) -> dict:
     d = io.load_npz(path, required=("x_train", "y_train", "x_test", "y_test"))
     return {

@@ -47,8 +47,8 @@ rule realdata_fig3:
     benchmark:
         f"{BENCH}/realdata/fig3.tsv"
     resources:
-        mem_mb=3000,
-        runtime=30,
+        mem_mb=job_mem_mb(config, "realdata_fig3"),
+        runtime=job_runtime_min(config, "realdata_fig3", gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"
@@ -72,8 +72,8 @@ rule realdata_regression:
     benchmark:
         f"{BENCH}/realdata/regression_{{dataset}}.tsv"
     resources:
-        mem_mb=3000,
-        runtime=30,
+        mem_mb=lambda wc: job_mem_mb(config, "realdata_regression", wc),
+        runtime=lambda wc: job_runtime_min(config, "realdata_regression", wc, gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"

@@ -8,8 +8,6 @@
 
 REGIMES = config["regimes"]
 
-from pipeline.stages.regimes import mem_mb as regimes_mem_mb
-
 
 rule regimes_circle:
     input:
@@ -25,8 +23,8 @@ rule regimes_circle:
     benchmark:
         f"{BENCH}/regimes/circle.tsv"
     resources:
-        mem_mb=regimes_mem_mb(REGIMES, "circle"),
-        runtime=10,
+        mem_mb=job_mem_mb(config, "regimes_circle"),
+        runtime=job_runtime_min(config, "regimes_circle", gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"
@@ -46,8 +44,8 @@ rule regimes_mup:
     benchmark:
         f"{BENCH}/regimes/mup.tsv"
     resources:
-        mem_mb=regimes_mem_mb(REGIMES, "mup"),
-        runtime=10,
+        mem_mb=job_mem_mb(config, "regimes_mup"),
+        runtime=job_runtime_min(config, "regimes_mup", gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"
@@ -66,8 +64,8 @@ rule regimes_teacher:
     benchmark:
         f"{BENCH}/regimes/teacher.tsv"
     resources:
-        mem_mb=regimes_mem_mb(REGIMES, "teacher"),
-        runtime=10,
+        mem_mb=job_mem_mb(config, "regimes_teacher"),
+        runtime=job_runtime_min(config, "regimes_teacher", gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"

@@ -18,8 +18,8 @@ rule spectra_analytic:
     benchmark:
         f"{BENCH}/spectra/analytic.tsv"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        mem_mb=job_mem_mb(config, "spectra_analytic"),
+        runtime=job_runtime_min(config, "spectra_analytic"),
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -39,8 +39,8 @@ rule spectra_gram:
     benchmark:
         f"{BENCH}/spectra/gram.tsv"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        mem_mb=job_mem_mb(config, "spectra_gram"),
+        runtime=job_runtime_min(config, "spectra_gram"),
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -59,8 +59,8 @@ rule spectra_learning:
     benchmark:
         f"{BENCH}/spectra/learning.tsv"
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=job_mem_mb(config, "spectra_learning"),
+        runtime=job_runtime_min(config, "spectra_learning", gpu=True),
         gpu=1,
     conda:
         "../envs/pipeline.yaml"
