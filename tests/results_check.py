@@ -102,7 +102,8 @@ def planned_jobs(workdir: Path, configfile: Path, *args: str) -> dict[str, int]:
 
     from conftest import run_snakemake
 
-    out = run_snakemake(workdir, configfile, "-n", "--quiet", "rules", *args).stdout
+    # targets first: after `--quiet rules` they would be read as more --quiet values
+    out = run_snakemake(workdir, configfile, *args, "-n", "--quiet", "rules").stdout
     jobs = {}
     for m in re.finditer(r"^(\w+)\s+(\d+)$", out, flags=re.M):
         if m.group(1) != "total":
