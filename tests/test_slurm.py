@@ -2,12 +2,13 @@
 
 The fixture starts munge + slurmctld + slurmd with tools/slurm/start-local-slurm.sh (installing the
 Debian packages when missing; 2 placeholder GPUs and a second partition `gpu`) and stops what it
-started afterwards, also when the test fails. The test runs the data and ntk stages of the tiny
-config with `--workflow-profile workflow/profiles/slurm` (every job an sbatch job, job states
-polled with squeue: no slurmdbd; partitions from NTK_SLURM_PARTITION / NTK_SLURM_GPU_PARTITION)
-and checks that the tables and arrays equal those of the local run, that every job went through
-SLURM and completed there, and that exactly the rules with resources gpu=1 asked for a GPU (sbatch
---gpus=1) and ran in the GPU partition (routed by the Snakefile from the rules themselves).
+started at the end of the test session, also when the test fails. The test runs the data and ntk
+stages of the tiny config with `--workflow-profile workflow/profiles/slurm` (every job an sbatch
+job, job states polled with squeue: no slurmdbd; partitions from NTK_SLURM_PARTITION /
+NTK_SLURM_GPU_PARTITION) and checks that the tables and arrays equal those of the local run, that
+every job went through SLURM and completed there, and that exactly the rules with resources gpu=1
+asked for a GPU (sbatch --gpus=1) and ran in the GPU partition (routed by the Snakefile from the
+rules themselves).
 """
 
 import fcntl
@@ -36,7 +37,10 @@ def _slurm_up() -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+# Session scope: the daemons stay up until the test session ends. Once SLURM is installed, every
+# Snakemake start loads the SLURM executor plugin, which asks `scontrol show config`: with the
+# daemons stopped that call waits ~9 s for its time-out, in every later test that starts Snakemake.
+@pytest.fixture(scope="session")
 def local_slurm():
     if os.geteuid() != 0:
         pytest.skip("needs root: the test installs SLURM (apt) and starts munged/slurmctld/slurmd")

@@ -32,6 +32,7 @@ rule train:
     benchmark:
         f"{BENCH}/train/{{arch}}_w{{width}}.tsv"
     threads: 2  # XLA uses every core it is given
+    priority: 1  # first: the convergence stage and two summaries wait on these (shorter serial tail)
     resources:
         mem_mb=lambda wc: job_mem_mb(config, "train", wc),
         runtime=lambda wc: job_runtime_min(config, "train", wc, gpu=True),
