@@ -25,7 +25,8 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   per-layer Gram matrices H H^T and G G^T 2 N^2 Sigma:   S (4 N P + 2 N^2 Sigma).
   Memory: seeds batched under ``stages.ntk.MEMORY_BUDGET`` (512 MB) of 4 (P + (L+1)(2 N m + N^2)) bytes
   each, plus the S (L+1) N^2 output.
-- ntk_depth (one job): the ntk_init model summed over every (depth, width) of ntk.depth_sweep.
+- ntk_depth (one job): the ntk_init model summed over every (depth, width) of ntk.depth_sweep, plus
+  one jit compilation (``COMPILE_S``) per (depth, width).
 - train (one arch x width, ``training.train_sweep``): per GD step the gradient 6 N P (forward 2 N P,
   backward 4 N P) and the linearised model 2 N (N + M); per record the outputs 2 (N + M) P, the
   kernel 2 N^2 Sigma and eigvalsh of the N x N drift (~10 N^3); at start K0 and K0_test
@@ -111,18 +112,22 @@ OVERHEAD_S = {"jax": 4.2, "nt": 4.0, "plot": 12.0, "data": 1.8, "unknown": 8.0}
 RULE_OVERHEAD_S = {"train": 10.0, "realdata_data": 5.0, "report_tables": 5.0}
 # GPU start-up: the same imports plus CUDA initialisation and a slower first compilation.
 GPU_EXTRA_OVERHEAD_S = 4.0
+# Seconds of jit compilation per program for the rules whose model counts their programs
+# (``Cost.compiles``; ntk_depth: one per (depth, width), measured 2-5 s each, deeper nets longer).
+COMPILE_S = 3.5
 
 # Fraction of the probe's matmul rate a rule's program reaches on a CPU (calibrated on the default
 # config's benchmarks at ~60 GFLOP/s per core, see README). Small (N x m) arrays and elementwise work
 # reach less than one big matmul. At the default sizes several rules are bound by jit compilation
 # (one program per shape), not by their flops: their efficiency (< 0.1) is an effective one that
-# absorbs the compilations, so it over-predicts the same rule at much larger sizes: ntk_depth (16
-# (depth, width) programs), regimes_circle, spectra_analytic (float64 kernels at ~1e5 quadrature
+# absorbs the compilations, so it over-predicts the same rule at much larger sizes: regimes_circle,
+# spectra_analytic (float64 kernels at ~1e5 quadrature
 # nodes, op by op), spectra_learning, realdata_regression (kernels per depth, a program per width,
-# scikit-learn baselines), fourier_ntk. The others are flop-bound at the default sizes.
+# scikit-learn baselines), fourier_ntk. ntk_depth counts its programs instead (COMPILE_S each).
+# The others are flop-bound at the default sizes.
 EFFICIENCY = {
     "ntk_init": 0.3,
-    "ntk_depth": 0.035,
+    "ntk_depth": 0.075,
     "train": 0.25,
     "train_jacot": 0.7,
     "convergence_fit": 0.2,
@@ -177,6 +182,7 @@ class Cost:
     peak_bytes: float
     kind: str = "jax"
     modeled: bool = True
+    compiles: int = 0  # jit programs compiled by the job beyond its start-up (COMPILE_S each)
 
 
 # ---------------------------------------------------------------------------------------- shapes
@@ -281,7 +287,7 @@ def cost_ntk_depth(config: dict) -> Cost:
     """The ntk_init model summed over depths x widths of ntk.depth_sweep; peak at the largest."""
     sw = config["ntk"]["depth_sweep"]
     costs = [_ntk_cost(config, int(l), int(m), int(sw["seeds"])) for l in sw["depths"] for m in sw["widths"]]
-    return Cost(sum(c.flops for c in costs), max(c.peak_bytes for c in costs))
+    return Cost(sum(c.flops for c in costs), max(c.peak_bytes for c in costs), compiles=len(costs))
 
 
 def cost_ntk_analytic(config: dict) -> Cost:
@@ -571,7 +577,8 @@ def job_wall_s(
     kinds = dict(OVERHEAD_S, **(overhead_s or {}))
     over = RULE_OVERHEAD_S.get(rule, kinds[cost.kind])
     eff = GPU_EFFICIENCY if gpu else EFFICIENCY.get(rule, DEFAULT_EFFICIENCY)
-    return over + (GPU_EXTRA_OVERHEAD_S if gpu and cost.flops else 0.0) + cost.flops / (flop_rate * eff)
+    start = over + cost.compiles * COMPILE_S + (GPU_EXTRA_OVERHEAD_S if gpu and cost.flops else 0.0)
+    return start + cost.flops / (flop_rate * eff)
 
 
 def job_peak_mb(cost: Cost) -> float:
