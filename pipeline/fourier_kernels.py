@@ -129,3 +129,104 @@ def train_ensemble(
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
     f_tr, f_te = jax.jit(jax.vmap(one))(keys)
     return np.asarray(f_tr), np.asarray(f_te)
+
+
+# --- the three experiments of rule fourier_ntk (pure: config section in, arrays out) -------------
+
+
+def power_target(x: np.ndarray, n_harm: int, seed: int) -> np.ndarray:
+    """sum_k k^-1/2 cos(2 pi k x + phi_k), k = 1..n_harm, random phases, scaled to unit std."""
+    rng = np.random.default_rng(seed)
+    k = np.arange(1, n_harm + 1)
+    phi = rng.uniform(0, 2 * np.pi, n_harm)
+    y = (k**-0.5 * np.cos(2 * np.pi * np.outer(x, k) + phi)).sum(1)
+    return y / np.sqrt(0.5 * np.sum(1.0 / k))
+
+
+def delta_grid(n_grid: int) -> np.ndarray:
+    """x - x' on [-1, 1), spacing 2 / n_grid, symmetric about 0."""
+    return np.arange(-(n_grid // 2), n_grid - n_grid // 2) / (n_grid / 2)
+
+
+def mapping_kernels(kc: dict, mappings, seed: int, anchors=(0.2, 0.5, 0.8), window: float = 0.3) -> dict:
+    """Per mapping: the kernel profiles K(x0 + Delta, x0) at ``anchors`` for |Delta| <= ``window``
+    (``profile_<m>``, its stationarity error), the profile at one anchor over the whole grid
+    (``k_<m>``), its spectrum (``lam_<m>`` at ``freqs``) and 90% bandwidth. ``kc`` = fourier.kernel."""
+    deltas = delta_grid(kc["n_grid"])
+    anchors = np.asarray(anchors, dtype=float)
+    win = np.abs(deltas) <= window
+    out: dict[str, np.ndarray] = {"deltas": deltas, "anchors": anchors, "profile_deltas": deltas[win]}
+    for name in mappings:
+        B, a = ff.mapping_matrices(name, 1, kc["n_freq"], kc["sigma"], kc["pe_scale"], seed)
+        n_in = ff.n_features(name, 1, kc["n_freq"])
+        spec = kernel_spec(n_in, kc["hidden_layers"], kc["w_std"], kc["b_std"])
+        prof = profiles(spec, B, a, deltas[win], anchors)
+        k0 = profiles(spec, B, a, deltas, np.array([0.0 if B is not None else 0.5]))[0]
+        f, lam = spectrum(k0, deltas)
+        out.update(
+            {
+                f"profile_{name}": prof,
+                f"k_{name}": k0,
+                f"lam_{name}": lam,
+                f"stationarity_{name}": np.float64(stationarity_error(prof)),
+                f"bandwidth_{name}": np.float64(bandwidth(f, lam)),
+            }
+        )
+        out["freqs"] = f
+    return out
+
+
+def bandwidth_sweep(kc: dict, seed: int) -> dict:
+    """The Gaussian mapping's NTK spectrum and 90% bandwidth for every sigma of
+    ``kc["bandwidth_sigmas"]`` (sorted): bw_sigmas, bw_f90, bw_lam (n_sigma, n_freq)."""
+    deltas = delta_grid(kc["n_grid"])
+    spec = kernel_spec(2 * kc["n_freq"], kc["hidden_layers"], kc["w_std"], kc["b_std"])
+    sigmas = np.asarray(sorted(kc["bandwidth_sigmas"]), float)
+    bw, lams = [], []
+    for s in sigmas:
+        B, a = ff.mapping_matrices("gaussian", 1, kc["n_freq"], s, kc["pe_scale"], seed)
+        f, lam = spectrum(profiles(spec, B, a, deltas, np.array([0.0]))[0], deltas)
+        bw.append(bandwidth(f, lam))
+        lams.append(lam)
+    return {"bw_sigmas": sigmas, "bw_f90": np.asarray(bw), "bw_lam": np.stack(lams)}
+
+
+def power_law_demo(kc: dict, seed: int, on_power=None) -> dict:
+    """1D regression with power-law mappings a_j = j^-p, b_j = j (Tancik et al. Fig. 3): per power p
+    of ``kc["demo"]["powers"]``, the kernel GD prediction after ``steps`` steps and at T = inf, an
+    ensemble of trained nets (``seeds``) and the training kernel's eigenvalues. ``on_power(i, p,
+    rel_err)`` is called after each power (progress logging)."""
+    dm = kc["demo"]
+    x_tr = np.arange(dm["n_train"]) / dm["n_train"]
+    x_te = np.arange(dm["n_test"]) / dm["n_test"]
+    y_tr = power_target(x_tr, dm["target_harmonics"], seed)
+    y_te = power_target(x_te, dm["target_harmonics"], seed)
+    powers = np.asarray(dm["powers"], float)
+    seeds = np.arange(dm["seeds"]) + 1000 * seed
+    n_in = 2 * dm["n_harmonics"]
+    spec = kernel_spec(n_in, kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"])
+    nets, k_t, k_inf, eigs = [], [], [], []
+    for i, p in enumerate(powers):
+        B, a = ff.power_law(p, dm["n_harmonics"])
+        k_tr = mapped_ntk(spec, B, a, x_tr[:, None])
+        k_x = mapped_ntk(spec, B, a, x_te[:, None], x_tr[:, None])
+        eta = 1.0 / np.linalg.eigvalsh(k_tr)[-1]
+        k_t.append(gd_kernel_prediction(k_tr, k_x, y_tr, eta, dm["steps"]))
+        k_inf.append(gd_kernel_prediction(k_tr, k_x, y_tr, eta, None))
+        g_tr, g_te = ff.encode(x_tr[:, None], B, a), ff.encode(x_te[:, None], B, a)
+        _, f_te = train_ensemble(spec, g_tr, y_tr, g_te, eta, dm["steps"], seeds)
+        nets.append(f_te)
+        eigs.append(np.sort(np.linalg.eigvalsh(k_tr))[::-1])
+        if on_power is not None:
+            on_power(i, float(p), float(np.linalg.norm(f_te.mean(0) - k_t[-1]) / np.linalg.norm(k_t[-1])))
+    return {
+        "demo_x_train": x_tr,
+        "demo_y_train": y_tr,
+        "demo_x_test": x_te,
+        "demo_y_test": y_te,
+        "demo_powers": powers,
+        "demo_nets": np.stack(nets),
+        "demo_kernel_T": np.stack(k_t),
+        "demo_kernel_inf": np.stack(k_inf),
+        "demo_eigs": np.stack(eigs),
+    }

@@ -21,6 +21,7 @@ the output in place, so the memory is signals + output + one tile (without tiles
 the per-layer N x N Gram matrices); when x2 is None only the tiles on and above the diagonal are
 computed and mirrored, which saves up to half of the O(N^2 m) work for large N.
 Everything is jit/vmap friendly (``spec`` and ``block_size`` are static); see ``ntk_parts_jit``.
+``relative_errors`` measures an empirical kernel against its limit (numpy, float64).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .models import MLPSpec, activation, forward
 
@@ -186,3 +188,20 @@ def auto_block_size(n: int) -> int | None:
     if n <= 512:
         return None
     return max(256, 128 * round(n / 4 / 128))
+
+
+def relative_errors(emp: np.ndarray, ana: np.ndarray) -> np.ndarray:
+    """Relative Frobenius and spectral errors, (S, P, 2), of the full kernel (p = 0) and each part.
+
+    emp (S, L+1, N, N) empirical parts, ana (L+1, N, N) their limits; computed in float64. The
+    spectral norm uses eigvalsh (the kernels are symmetric).
+    """
+    emp = np.asarray(emp, dtype=np.float64)
+    ana = np.asarray(ana, dtype=np.float64)
+    emp = np.concatenate([emp.sum(1, keepdims=True), emp], axis=1)
+    ana = np.concatenate([ana.sum(0, keepdims=True), ana], axis=0)
+    diff = emp - ana[None]
+    fro = np.linalg.norm(diff, axis=(-2, -1)) / np.linalg.norm(ana, axis=(-2, -1))[None]
+    spec_diff = np.abs(np.linalg.eigvalsh(diff)).max(-1)
+    spec_ref = np.abs(np.linalg.eigvalsh(ana)).max(-1)
+    return np.stack([fro, spec_diff / spec_ref[None]], axis=-1)

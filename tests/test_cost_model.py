@@ -91,7 +91,7 @@ def test_every_rule_is_modeled(config):
 
     for stage in (s.name for s in STAGES):
         text = (ROOT / "workflow" / "rules" / f"{stage}.smk").read_text()
-        rules = re.findall(r"^(?:local)?rule (\w+):", text, flags=re.M)
+        rules = re.findall(r"^\s*(?:local)?rule (\w+):", text, flags=re.M)
         assert rules, stage
         for rule in rules:
             assert rule in cm.RULE_MODELS or rule in cm.CONSTANT_RULES, rule
@@ -268,7 +268,7 @@ def test_plan_cli_lists_every_rule_of_the_dag(capsys):
     rules = {
         m.group(1)
         for f in (ROOT / "workflow" / "rules").glob("*.smk")
-        for m in re.finditer(r"^(?:local)?rule (\w+):", f.read_text(), flags=re.M)
+        for m in re.finditer(r"^\s*(?:local)?rule (\w+):", f.read_text(), flags=re.M)
     }
     assert {"ntk_init", "train", "fourier_train", "ntk_depth"} <= rules
     assert plan_tool.main(["--config", str(TINY), "--cpu-gflops", "10"]) == 0

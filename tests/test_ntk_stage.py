@@ -12,6 +12,7 @@ from pipeline import datasets, models
 from pipeline.config import ConfigError, validate_config
 from pipeline.fits import fit_exponent
 from pipeline.ntk_analytic import limit_kernels
+from pipeline.ntk_empirical import relative_errors
 from pipeline.stages import ntk as stage
 
 TWO_LAYER_RELU = {"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": None, "input_scaling": "unscaled"}
@@ -30,7 +31,7 @@ def test_relative_errors():
     a = rng.standard_normal((2, 6, 6))
     ana = a @ np.swapaxes(a, -1, -2)  # two symmetric PSD parts
     emp = np.stack([ana * 1.1, ana, ana * np.array([1.0, 0.5])[:, None, None]])  # (S=3, 2, 6, 6)
-    err = stage.relative_errors(emp, ana)
+    err = relative_errors(emp, ana)
     assert err.shape == (3, 3, 2)  # (seeds, [K, part 0, part 1], [frobenius, spectral])
     np.testing.assert_allclose(err[0], 0.1, rtol=1e-12)  # every part 10% too large
     np.testing.assert_allclose(err[1], 0.0, atol=1e-15)
@@ -62,7 +63,7 @@ def test_empirical_parts_deterministic_and_converging():
     np.testing.assert_array_equal(emp, stage.empirical_parts(spec, x, keys, block_size=5))
     assert not np.allclose(emp[0], emp[1])  # independent seeds
     ana = np.asarray(limit_kernels(spec, jnp.asarray(x))["parts"])
-    err = stage.relative_errors(emp, ana)
+    err = relative_errors(emp, ana)
     assert np.all(err < 0.15)  # ~ 2 / sqrt(4096) = 0.03 expected
 
 

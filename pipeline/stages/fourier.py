@@ -10,7 +10,8 @@ Jobs (rules in workflow/rules/fourier.smk):
   seconds (training wall time).
 - ``ntk_mappings``: analytic NTK of an MLP on mapped 1D inputs -> results/fourier/ntk_mappings.npz
   and the figures ntk_mappings.png (profiles k(x0 + Delta, x0), spectra, 90%-bandwidth vs sigma) and
-  power_law_regression.png (1D demo: mean of trained networks vs kernel regression).
+  power_law_regression.png (1D demo: mean of trained networks vs kernel regression); the numerics
+  are ``fourier_kernels.mapping_kernels``, ``bandwidth_sweep`` and ``power_law_demo``.
 - ``summarize`` (rule fourier_summary): tables, figures and theory checks.
 
 Tables:
@@ -155,15 +156,6 @@ def train_mapping(
 
 
 # ----------------------------------------------------------------------------- NTK of the mappings
-def _power_target(x: np.ndarray, n_harm: int, seed: int) -> np.ndarray:
-    """sum_k k^-1/2 cos(2 pi k x + phi_k), k = 1..n_harm, random phases, scaled to unit std."""
-    rng = np.random.default_rng(seed)
-    k = np.arange(1, n_harm + 1)
-    phi = rng.uniform(0, 2 * np.pi, n_harm)
-    y = (k**-0.5 * np.cos(2 * np.pi * np.outer(x, k) + phi)).sum(1)
-    return y / np.sqrt(0.5 * np.sum(1.0 / k))
-
-
 def ntk_mappings(
     section: dict,
     seed: int,
@@ -184,111 +176,27 @@ def ntk_mappings(
 def _ntk_mappings(
     section: dict, seed: int, out: str, fig_kernels: str, fig_demo: str, log: str | None, config: dict | None
 ) -> dict:
-    from .. import fourier_features as ff
     from .. import fourier_kernels as fk
 
     kc = section["kernel"]
-    dm = kc["demo"]
     logger = get_logger("fourier.ntk", log)
-    n_grid = kc["n_grid"]
-    deltas = np.arange(-(n_grid // 2), n_grid - n_grid // 2) / (n_grid / 2)  # [-1, 1), spacing 2 / n_grid
-    anchors = np.array([0.2, 0.5, 0.8])
-    win = np.abs(deltas) <= 0.3
-    arrays: dict[str, np.ndarray] = {"deltas": deltas, "anchors": anchors, "profile_deltas": deltas[win]}
-    spec_of = lambda n_in: fk.kernel_spec(n_in, kc["hidden_layers"], kc["w_std"], kc["b_std"])  # noqa: E731
-    stat = {}
+    arrays = fk.mapping_kernels(kc, ORDER, seed)
     for name in ORDER:
-        B, a = ff.mapping_matrices(name, 1, kc["n_freq"], kc["sigma"], kc["pe_scale"], seed)
-        spec = spec_of(ff.n_features(name, 1, kc["n_freq"]))
-        prof = fk.profiles(spec, B, a, deltas[win], anchors)
-        stat[name] = fk.stationarity_error(prof)
-        k0 = fk.profiles(spec, B, a, deltas, np.array([0.0 if B is not None else 0.5]))[0]
-        f, lam = fk.spectrum(k0, deltas)
-        arrays.update(
-            {
-                f"profile_{name}": prof,
-                f"k_{name}": k0,
-                f"lam_{name}": lam,
-                f"stationarity_{name}": np.float64(stat[name]),
-                f"bandwidth_{name}": np.float64(fk.bandwidth(f, lam)),
-            }
-        )
         logger.info(
-            f"NTK {name}: stationarity error {stat[name]:.2e}, 90% bandwidth "
+            f"NTK {name}: stationarity error {float(arrays[f'stationarity_{name}']):.2e}, 90% bandwidth "
             f"{float(arrays[f'bandwidth_{name}']):g} cycles/unit"
         )
-    arrays["freqs"] = f
-    sigmas = np.asarray(sorted(kc["bandwidth_sigmas"]), float)
-    bw, lams = [], []
-    for s in sigmas:
-        B, a = ff.mapping_matrices("gaussian", 1, kc["n_freq"], s, kc["pe_scale"], seed)
-        k0 = fk.profiles(spec_of(2 * kc["n_freq"]), B, a, deltas, np.array([0.0]))[0]
-        f, lam = fk.spectrum(k0, deltas)
-        bw.append(fk.bandwidth(f, lam))
-        lams.append(lam)
-        logger.info(f"bandwidth sigma {s:g}: f90 {bw[-1]:g} cycles/unit")
-    arrays.update({"bw_sigmas": sigmas, "bw_f90": np.asarray(bw), "bw_lam": np.stack(lams)})
-
-    # 1D regression with power-law mappings a_j = j^-p, b_j = j
-    x_tr = np.arange(dm["n_train"]) / dm["n_train"]
-    x_te = np.arange(dm["n_test"]) / dm["n_test"]
-    y_tr, y_te = (
-        _power_target(x_tr, dm["target_harmonics"], seed),
-        _power_target(x_te, dm["target_harmonics"], seed),
-    )
-    powers = np.asarray(dm["powers"], float)
-    seeds = np.arange(dm["seeds"]) + 1000 * seed
+    arrays.update(fk.bandwidth_sweep(kc, seed))
+    for s, f90 in zip(arrays["bw_sigmas"], arrays["bw_f90"]):
+        logger.info(f"bandwidth sigma {s:g}: f90 {f90:g} cycles/unit")
+    progress = Progress(logger, len(kc["demo"]["powers"]), what="power-law mapping")
     arrays.update(
-        {
-            "demo_x_train": x_tr,
-            "demo_y_train": y_tr,
-            "demo_x_test": x_te,
-            "demo_y_test": y_te,
-            "demo_powers": powers,
-        }
-    )
-    progress = Progress(logger, len(powers), what="power-law mapping")
-    demo_nets, demo_kT, demo_kinf, demo_lam = [], [], [], []
-    for i, p in enumerate(powers):
-        B, a = ff.power_law(p, dm["n_harmonics"])
-        spec = fk.kernel_spec(
-            2 * dm["n_harmonics"], kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"]
-        )
-        k_tr = fk.mapped_ntk(spec, B, a, x_tr[:, None])
-        k_x = fk.mapped_ntk(spec, B, a, x_te[:, None], x_tr[:, None])
-        eta = 1.0 / np.linalg.eigvalsh(k_tr)[-1]
-        demo_kT.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, dm["steps"]))
-        demo_kinf.append(fk.gd_kernel_prediction(k_tr, k_x, y_tr, eta, None))
-        _, f_te = fk.train_ensemble(
-            spec,
-            ff.encode(x_tr[:, None], B, a),
-            y_tr,
-            ff.encode(x_te[:, None], B, a),
-            eta,
-            dm["steps"],
-            seeds,
-        )
-        demo_nets.append(f_te)
-        demo_lam.append(np.sort(np.linalg.eigvalsh(k_tr))[::-1])
-        progress.update(
-            i + 1,
-            p=float(p),
-            rel_err_mean_vs_kernel=float(
-                np.linalg.norm(f_te.mean(0) - demo_kT[-1]) / np.linalg.norm(demo_kT[-1])
-            ),
-        )
-    arrays.update(
-        {
-            "demo_nets": np.stack(demo_nets),
-            "demo_kernel_T": np.stack(demo_kT),
-            "demo_kernel_inf": np.stack(demo_kinf),
-            "demo_eigs": np.stack(demo_lam),
-        }
+        fk.power_law_demo(kc, seed, lambda i, p, err: progress.update(i + 1, p=p, rel_err_mean_vs_kernel=err))
     )
     meta = provenance.metadata(section, stage="fourier", seed=seed, full_config=config)
     io.save_npz(out, arrays, meta=meta)
     fourier_plots.ntk_mappings(arrays, kc, fig_kernels, meta)
-    fourier_plots.power_law_regression(arrays, dm, fig_demo, meta)
+    fourier_plots.power_law_regression(arrays, kc["demo"], fig_demo, meta)
     logger.info(f"wrote {out}, {fig_kernels}, {fig_demo}")
     return arrays
 

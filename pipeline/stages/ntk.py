@@ -92,23 +92,6 @@ def empirical_parts(spec, x: np.ndarray, keys, block_size: int | None = None) ->
     return np.asarray(run(keys))
 
 
-def relative_errors(emp: np.ndarray, ana: np.ndarray) -> np.ndarray:
-    """Relative Frobenius and spectral errors, (S, P, 2), of the full kernel (p = 0) and each part.
-
-    emp (S, L+1, N, N) empirical parts, ana (L+1, N, N) their limits; computed in float64. The
-    spectral norm uses eigvalsh (the kernels are symmetric).
-    """
-    emp = np.asarray(emp, dtype=np.float64)
-    ana = np.asarray(ana, dtype=np.float64)
-    emp = np.concatenate([emp.sum(1, keepdims=True), emp], axis=1)
-    ana = np.concatenate([ana.sum(0, keepdims=True), ana], axis=0)
-    diff = emp - ana[None]
-    fro = np.linalg.norm(diff, axis=(-2, -1)) / np.linalg.norm(ana, axis=(-2, -1))[None]
-    spec_diff = np.abs(np.linalg.eigvalsh(diff)).max(-1)
-    spec_ref = np.abs(np.linalg.eigvalsh(ana)).max(-1)
-    return np.stack([fro, spec_diff / spec_ref[None]], axis=-1)
-
-
 # --- rule entry points ------------------------------------------------------------------------
 
 
@@ -165,6 +148,8 @@ def init_width(
     config: dict | None = None,
 ) -> dict:
     """Rule ntk_init: errors of the empirical NTK at ``width`` for all seeds (vmapped)."""
+    from ..ntk_empirical import relative_errors
+
     logger = get_logger(f"ntk.init_w{width}", log)
     ana = io.load_npz(analytic_path, required=("x", "parts"))
     x = io.load_npz(data_path, required=("x_train",))["x_train"]
@@ -177,7 +162,7 @@ def init_width(
     with x64_context(x64):
         emp = empirical_parts(spec, x, init_keys(seed, int(width), section["seeds"]), section["block_size"])
     t_emp = time.perf_counter() - t0
-    errors = relative_errors(emp, ana["parts"])
+    errors = relative_errors(emp, ana["parts"])  # (S, P, 2)
     kernels = np.concatenate([emp[0].sum(0, keepdims=True), emp[0]], axis=0)
     arrays = {
         "width": np.int64(width),

@@ -45,7 +45,7 @@ from ..fits import combine_verdicts, fit_exponent, verdict_from_ci
 from ..models import MLPSpec
 from ..precision import x64_context
 from ..progress import get_logger
-from .ntk import EXPONENT_TOLERANCE, PREDICTED_EXPONENT, empirical_parts, relative_errors
+from .ntk import EXPONENT_TOLERANCE, PREDICTED_EXPONENT, empirical_parts
 
 DEPTH_SALT = 17  # decorrelates these initialisations from ntk_init's (STAGE_SALT 3) and other stages
 HANIN_NICA_C = 5.0  # E[K^2]/E[K]^2 = exp(5 L/m) for ReLU without bias (Hanin & Nica 2019, Thm 1)
@@ -65,6 +65,7 @@ def sweep(x: np.ndarray, net: dict, sweep_cfg: dict, seed: int, x64: bool, block
     import jax.numpy as jnp
 
     from ..ntk_analytic import limit_kernels
+    from ..ntk_empirical import relative_errors
 
     depths, widths, n_seeds = sweep_cfg["depths"], sweep_cfg["widths"], int(sweep_cfg["seeds"])
     errors = np.zeros((len(depths), len(widths), n_seeds))
