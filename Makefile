@@ -54,10 +54,10 @@ test: $(STAMP)
 	@$(PYC)
 	$(BIN)/python -m pytest -ra --durations=15
 
-# Unit tests only (no Snakemake run): the edit-test loop, <= 3 minutes on 2 cores.
+# Unit tests only (no Snakemake process): the edit-test loop.
 test-fast: $(STAMP)
 	@$(PYC)
-	$(BIN)/python -m pytest -ra -m "not slow and not slurm and not browser and not reliability"
+	$(BIN)/python -m pytest -ra -m "not slow and not slurm and not browser and not reliability and not integration"
 
 # ruff (lint + format check) for Python, snakefmt for the Snakefile and rule files; `make format` fixes.
 SMK := workflow/Snakefile workflow/rules

@@ -206,6 +206,7 @@ def test_at_least_20_bad_configs():
 SNAKEMAKE_CASES = ["negative width", "unknown mapping", "train unknown activation", "missing image file"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("case", SNAKEMAKE_CASES)
 def test_bad_config_stops_snakemake_before_any_job(tmp_path, case):
     edit, key, allowed = BAD[case]

@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
+@pytest.mark.integration
 def test_gpu_check_tiny_on_cpu(tmp_path):
     out = tmp_path / "gpu_check.json"
     env = dict(os.environ, JAX_PLATFORMS="cpu")

@@ -7,12 +7,14 @@ import pytest
 from conftest import ROOT, SNAKEFILE, SNAKEMAKE, TINY, load_yaml, run_snakemake, write_config
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("config", ["config/config.yaml", "config/paper.yaml"])
 def test_dry_run_full_dag(tmp_path, config):
     proc = run_snakemake(tmp_path, ROOT / config, "-n", "--quiet", "rules")
     assert "data_synthetic" in proc.stdout and "data_images" in proc.stdout
 
 
+@pytest.mark.integration
 def test_lint_clean(tmp_path):
     import subprocess
 
@@ -26,6 +28,7 @@ def test_lint_clean(tmp_path):
     assert "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
+@pytest.mark.integration
 def test_bad_config_fails_before_any_job(tmp_path):
     cfg = load_yaml(TINY)
     cfg["data"]["circle"]["n_train"] = -5
@@ -49,6 +52,7 @@ def test_tiny_end_to_end(tiny_run):
     assert not list(res.rglob("*.tmp*"))
 
 
+@pytest.mark.integration
 def test_gpu_rules_routed_to_the_gpu_partition(tmp_path, monkeypatch):
     """Every rule declaring gpu=1 (and only those) gets slurm_partition from NTK_SLURM_GPU_PARTITION."""
     import re
