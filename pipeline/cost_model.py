@@ -60,8 +60,8 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   S seeds of T GD steps of the regression.net (C outputs) and its outputs on the n + m rows:
       sum_l (100 (n + m)^2 (l + 1) + 20 (F + 1) n^3) + sum_w S (6 n P T + 4 (n + m) P)
   (scikit-learn's RBF ridge grid and random forests, ~1 s, are left to the efficiency).
-- spectra_analytic: Q quadrature nodes of both rules (``quadrature_nodes``: order x (panels + graded
-  panels), the fine rule with order + 8 and twice the panels), K = k_max, D dims, L depths: per d the
+- spectra_analytic: Q quadrature nodes of both rules (``sphere_spectrum.rule_size``: order x (panels +
+  graded panels), the fine rule of ``sphere_spectrum.fine_params``), K = k_max, D dims, L depths: per d the
   Legendre tables (~6 (K + 1) Q), per (depth, bias) the kernels at the nodes and mu = A kappa for
   2 kernels x 2 rules (~8 (K + 1) Q):   D (8 L + 6) (K + 1) Q.   Memory: 3 (K + 1) Q float64.
 - spectra_gram: per d, N of gram.n_points and seed the depth-1 analytic NTK on N points and the
@@ -439,19 +439,15 @@ def cost_realdata_regression(config: dict, dataset) -> Cost:
     return Cost(flops, peak)
 
 
-def quadrature_nodes(k_max: int, order: int, panels_per_period: float, n_graded: int) -> int:
-    """Nodes of ``sphere_spectrum.theta_rule``: order x (panels + the graded ones at both ends)."""
-    return order * (max(8, math.ceil(panels_per_period * max(k_max, 1) / 2)) + 2 * n_graded)
-
-
 def cost_spectra_analytic(config: dict) -> Cost:
     """Per d: Legendre tables on the Q nodes of both rules; per (d, depth, bias) the kernels at the
     nodes and mu = A kappa for 2 kernels x 2 rules."""
+    from .sphere_spectrum import fine_params, rule_size
+
     sec = config["spectra"]
     k, q = int(sec["k_max"]), sec["quadrature"]
-    # the rule and its refinement (``sphere_spectrum.fine_rule``): 14 and 20 graded levels
-    nodes = quadrature_nodes(k, int(q["order"]), float(q["panels_per_period"]), 14)
-    nodes += quadrature_nodes(k, int(q["order"]) + 8, 2 * float(q["panels_per_period"]), 20)
+    order, ppp = int(q["order"]), float(q["panels_per_period"])
+    nodes = rule_size(k, order, ppp) + rule_size(k, **fine_params(order, ppp))  # the rule and its refinement
     n_dims, n_depths = len(sec["dims"]), len(sec["depths"])
     flops = n_dims * (2 * n_depths * 4 + 6) * (k + 1) * nodes
     return Cost(float(flops), 8 * 3 * (k + 1) * nodes)

@@ -91,6 +91,35 @@ def legendre_table(k_max: int, d: int, t: np.ndarray) -> np.ndarray:
     return out
 
 
+def _breaks(k_max: int, panels_per_period: float, grading: float, n_graded: int) -> np.ndarray:
+    """Panel end points of ``theta_rule`` on [0, pi] (equal panels, geometric grading at both ends)."""
+    n_panels = max(8, int(math.ceil(panels_per_period * max(k_max, 1) / 2)))
+    h = math.pi / n_panels
+    inner = np.linspace(h, math.pi - h, n_panels - 1)
+    graded = h * grading ** np.arange(n_graded, -1, -1)  # small ... h
+    breaks = np.concatenate(
+        [[0.0], graded, inner[1:-1] if n_panels > 2 else [], math.pi - graded[::-1], [math.pi]]
+    )
+    return np.unique(breaks)
+
+
+def rule_size(
+    k_max: int,
+    order: int = DEFAULT_ORDER,
+    panels_per_period: float = 4.0,
+    grading: float = DEFAULT_GRADING,
+    n_graded: int = DEFAULT_GRADED,
+) -> int:
+    """Number of nodes of ``theta_rule`` (order x panels) without evaluating the Gauss rule."""
+    return order * (len(_breaks(k_max, panels_per_period, grading, n_graded)) - 1)
+
+
+def fine_params(order: int, panels_per_period: float) -> dict:
+    """Parameters of the refined rule of the error estimate: order + 8, twice the panels, 6 more
+    graded levels."""
+    return {"order": order + 8, "panels_per_period": 2 * panels_per_period, "n_graded": DEFAULT_GRADED + 6}
+
+
 def theta_rule(
     k_max: int,
     order: int = DEFAULT_ORDER,
@@ -99,14 +128,7 @@ def theta_rule(
     n_graded: int = DEFAULT_GRADED,
 ):
     """Composite Gauss-Legendre nodes and weights (n,) on theta in [0, pi], graded at both ends."""
-    n_panels = max(8, int(math.ceil(panels_per_period * max(k_max, 1) / 2)))
-    h = math.pi / n_panels
-    inner = np.linspace(h, math.pi - h, n_panels - 1)
-    graded = h * grading ** np.arange(n_graded, -1, -1)  # small ... h
-    breaks = np.concatenate(
-        [[0.0], graded, inner[1:-1] if n_panels > 2 else [], math.pi - graded[::-1], [math.pi]]
-    )
-    breaks = np.unique(breaks)
+    breaks = _breaks(k_max, panels_per_period, grading, n_graded)
     x, w = np.polynomial.legendre.leggauss(order)
     a, b = breaks[:-1, None], breaks[1:, None]
     nodes = (0.5 * (b - a) * x[None, :] + 0.5 * (a + b)).ravel()
@@ -201,8 +223,8 @@ def mlp_spectra_with_accuracy(spec, k_max: int, rules) -> dict[str, tuple[np.nda
 
 
 def fine_rule(d: int, k_max: int, order: int = DEFAULT_ORDER, panels_per_period: float = 4.0):
-    """The refined rule of the error estimate: order + 8, twice the panels, 6 more graded levels."""
-    return funk_hecke_rule(d, k_max, order + 8, 2 * panels_per_period, n_graded=DEFAULT_GRADED + 6)
+    """The refined rule of the error estimate (``fine_params``)."""
+    return funk_hecke_rule(d, k_max, **fine_params(order, panels_per_period))
 
 
 def quadrature_accuracy(

@@ -82,16 +82,20 @@ def test_spectra_learning_flops_formula(config):
     assert cm.job_cost(config, "spectra_learning").flops == pytest.approx(expect)
 
 
+def rules_in(rule_file) -> list[str]:
+    """Names of the rules a rule file defines (also those indented under an ``if``)."""
+    import re
+
+    return re.findall(r"^\s*(?:local)?rule (\w+):", rule_file.read_text(), flags=re.M)
+
+
 def test_every_rule_is_modeled(config):
     """Every rule of every rule file (a stage added later included) has a flop model or is a
     constant (overhead-only) rule; none falls back to the unmodeled default."""
-    import re
-
     from pipeline.stages import STAGES
 
     for stage in (s.name for s in STAGES):
-        text = (ROOT / "workflow" / "rules" / f"{stage}.smk").read_text()
-        rules = re.findall(r"^\s*(?:local)?rule (\w+):", text, flags=re.M)
+        rules = rules_in(ROOT / "workflow" / "rules" / f"{stage}.smk")
         assert rules, stage
         for rule in rules:
             assert rule in cm.RULE_MODELS or rule in cm.CONSTANT_RULES, rule
@@ -261,15 +265,9 @@ def test_compare_with_benchmarks(tmp_path):
 @pytest.mark.slow
 def test_plan_cli_lists_every_rule_of_the_dag(capsys):
     """tools/plan.py on the tiny config: every rule of the dry run is in the table (no training)."""
-    import re
-
     plan_tool = _plan_module()
     # the tiny config runs every rule of every rule file (one dry run: the plan's own)
-    rules = {
-        m.group(1)
-        for f in (ROOT / "workflow" / "rules").glob("*.smk")
-        for m in re.finditer(r"^\s*(?:local)?rule (\w+):", f.read_text(), flags=re.M)
-    }
+    rules = {r for f in (ROOT / "workflow" / "rules").glob("*.smk") for r in rules_in(f)}
     assert {"ntk_init", "train", "fourier_train", "ntk_depth"} <= rules
     assert plan_tool.main(["--config", str(TINY), "--cpu-gflops", "10"]) == 0
     out = capsys.readouterr().out

@@ -21,8 +21,8 @@ def synthetic_errors(exponents, n_seeds=8, noise=0.02, seed=0):
 
 def verdict(errors):
     diag = np.ones(errors.shape + (4,)) + 0.01 * np.arange(errors.shape[-1])[:, None]
-    _, exps = stage.tables(DEPTHS, WIDTHS, errors, diag, 0.95)
     hn = stage.hanin_nica_fit(DEPTHS, WIDTHS, diag)
+    _, exps = stage.tables(DEPTHS, WIDTHS, errors, hn["log_ratio"], 0.95)
     return stage.depth_check(exps, hn, 0.95)
 
 

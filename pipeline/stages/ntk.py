@@ -52,6 +52,13 @@ NT_TOLERANCE = 1e-5
 MEMORY_BUDGET = 512 * 2**20  # bytes of signals + kernels per vmapped batch of seeds
 
 
+def exponent_verdict(ci_low: float, ci_high: float) -> str:
+    """Verdict of a fitted error exponent's CI against -0.5 +- EXPONENT_TOLERANCE (every depth)."""
+    return verdict_from_ci(
+        ci_low, ci_high, PREDICTED_EXPONENT - EXPONENT_TOLERANCE, PREDICTED_EXPONENT + EXPONENT_TOLERANCE
+    )
+
+
 def part_names(depth: int) -> list[str]:
     """Names of the full kernel and the per-layer parts, in the order of ``errors``' axis 1."""
     layers = ["K_a", "K_b"] if depth == 1 else [f"K_{l}" for l in range(1, depth + 2)]
@@ -255,12 +262,7 @@ def theory_checks(exps, nt_err: float, ci: float) -> list:
             ci_low=full.ci_low,
             ci_high=full.ci_high,
             tolerance=f"|exponent - ({PREDICTED_EXPONENT})| <= {EXPONENT_TOLERANCE} (whole {ci:.0%} CI)",
-            verdict=verdict_from_ci(
-                full.ci_low,
-                full.ci_high,
-                PREDICTED_EXPONENT - EXPONENT_TOLERANCE,
-                PREDICTED_EXPONENT + EXPONENT_TOLERANCE,
-            ),
+            verdict=exponent_verdict(full.ci_low, full.ci_high),
             figure="ntk/error_vs_width.png",
             detail=f"mean of per-seed log-log slopes over widths {full.width_min}..{full.width_max}, "
             f"{full.n_seeds} seeds, {ci:.0%} t-interval; pass when the whole interval lies within the "

@@ -41,11 +41,11 @@ import time
 import numpy as np
 
 from .. import checks, io, provenance
-from ..fits import combine_verdicts, fit_exponent, verdict_from_ci
+from ..fits import combine_verdicts, fit_exponent
 from ..models import MLPSpec
 from ..precision import x64_context
 from ..progress import get_logger
-from .ntk import EXPONENT_TOLERANCE, PREDICTED_EXPONENT, empirical_parts
+from .ntk import EXPONENT_TOLERANCE, PREDICTED_EXPONENT, empirical_parts, exponent_verdict
 
 DEPTH_SALT = 17  # decorrelates these initialisations from ntk_init's (STAGE_SALT 3) and other stages
 HANIN_NICA_C = 5.0  # E[K^2]/E[K]^2 = exp(5 L/m) for ReLU without bias (Hanin & Nica 2019, Thm 1)
@@ -113,11 +113,12 @@ def hanin_nica_fit(depths, widths, diag: np.ndarray, seed: int = 0) -> dict:
     return {"c": fit(lr), "ci_low": float(lo), "ci_high": float(hi), "beta": beta, "log_ratio": lr}
 
 
-def tables(depths, widths, errors: np.ndarray, diag: np.ndarray, ci: float):
-    """(per-(depth, width) table, per-depth exponent table)."""
+def tables(depths, widths, errors: np.ndarray, log_ratio: np.ndarray, ci: float):
+    """(per-(depth, width) table, per-depth exponent table); ``log_ratio`` (D, W) from
+    ``log_moment_ratio`` (``hanin_nica_fit``'s ``log_ratio``)."""
     import pandas as pd
 
-    lr = log_moment_ratio(diag)
+    lr = log_ratio
     rows = []
     for i, depth in enumerate(depths):
         for j, width in enumerate(widths):
@@ -149,12 +150,7 @@ def tables(depths, widths, errors: np.ndarray, diag: np.ndarray, ci: float):
                 "width_min": int(min(widths)),
                 "width_max": int(max(widths)),
                 "prediction": PREDICTED_EXPONENT,
-                "verdict": verdict_from_ci(
-                    fit["ci_low"],
-                    fit["ci_high"],
-                    PREDICTED_EXPONENT - EXPONENT_TOLERANCE,
-                    PREDICTED_EXPONENT + EXPONENT_TOLERANCE,
-                ),
+                "verdict": exponent_verdict(fit["ci_low"], fit["ci_high"]),
             }
         )
     return pd.DataFrame(rows), pd.DataFrame(exps)
@@ -217,8 +213,8 @@ def run(
         {"errors": errors, "diag": diag, "depths": np.array(depths), "widths": np.array(widths)},
         meta=meta,
     )
-    table, exps = tables(depths, widths, errors, diag, section["ci"])
     hn = hanin_nica_fit(depths, widths, diag, seed)
+    table, exps = tables(depths, widths, errors, hn["log_ratio"], section["ci"])
     io.save_table(out_table, table, meta=meta, markdown=True)
     io.save_table(out_exponents, exps, meta=meta, markdown=True)
     check = depth_check(exps, hn, section["ci"])
