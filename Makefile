@@ -1,7 +1,7 @@
 # ntk-pipeline. Two commands do everything on a fresh machine (Python 3.11 and PyPI reachable):
 #   make run    set up .venv if needed, run the whole pipeline on config/config.yaml, build the report
 #   make test   set up .venv if needed, run the tests
-# Other targets: make install | report | test-fast | lint | format | lock | clean | bench
+# Other targets: make install | report | test-fast | lint | format | lock | clean | bench | seeds
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -14,7 +14,7 @@ export PATH := $(BIN):$(PATH)
 export XLA_PYTHON_CLIENT_PREALLOCATE := false
 
 .PHONY: install run report test test-fast lint format lock clean bench
-.PHONY: plan gpu-check test-newest-jax
+.PHONY: plan gpu-check test-newest-jax seeds
 
 install: $(STAMP)
 
@@ -41,6 +41,15 @@ run: $(STAMP)
 	@$(PYC)
 	$(SNAKE) --directory $(WORKDIR) --cores $(CORES)
 	$(SNAKE) --directory $(WORKDIR) --report $(REPORT)
+
+# Robustness over master seeds: rerun the pipeline on CONFIG once per seed of SEEDS, one run after
+# another (each with CORES), into results_seed<N>/ (outputs, logs, benchmarks; no report), then a
+# check x seed table of verdicts with pass/fail flips: results_seeds.md and results_seeds.csv.
+SEEDS ?= 1 2 3
+seeds: $(STAMP)
+	@$(PYC)
+	$(BIN)/python tools/seeds.py --config $(CONFIG) --seeds $(SEEDS) --cores $(CORES) \
+		--snakemake $(BIN)/snakemake --out results_seeds.md
 
 # Rebuild tables and report from existing results in seconds: only rule report_tables may run
 # (every upstream output is taken as it is, nothing is retrained), forced so it always refreshes.

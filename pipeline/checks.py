@@ -1,10 +1,19 @@
 """Theory checks: one row per theoretical prediction held against a measurement.
 
-Columns (``COLUMNS``): check id, stage, prediction (text), measured (float), ci_low / ci_high
-(uncertainty of the measurement, e.g. a 95% CI over seeds; NaN when there is none), tolerance
-(text: what counts as agreement), passed (bool), verdict (``pass`` | ``fail`` | ``inconclusive``),
-figure (file name of the figure that shows it, relative to results/figures/), detail (free text
-with supporting numbers, and the source of the prediction).
+Columns (``COLUMNS``): check id, stage, kind (``prediction``: an empirical claim of the theory
+that a measurement could contradict | ``identity``: exact for any correct implementation, checked
+to a numerical tolerance), prediction (text), measured (float), ci_low / ci_high (the interval of
+the measurement; NaN when there is none), interval (what ci_low / ci_high are, e.g. "95%
+t-interval over 5 seeds"), tolerance (text: what counts as agreement), power (the nearest
+alternative the check would fail, e.g. "an exponent of -0.35 fails"), passed (bool), verdict
+(``pass`` | ``fail`` | ``inconclusive``), figure (file name of the figure that shows it, relative to
+results/figures/), detail (free text with supporting numbers, and the source of the prediction).
+
+The verdict rule for a prediction (CONTRIBUTING.md, ``prediction_check``): a predicted value p, an
+estimate with a confidence interval [lo, hi] and a tolerance tol justified in the detail (a rate
+from the literature, or the estimator's bias measured where the answer is known; never chosen to
+make a run pass): pass when [lo, hi] lies inside [p - tol, p + tol], fail when it lies wholly
+outside, inconclusive otherwise.
 
 Verdicts are three-valued: a check whose measurement cannot separate the prediction from its
 negation (e.g. a confidence interval that straddles the tolerance's edge) is ``inconclusive``,
@@ -24,17 +33,21 @@ from dataclasses import asdict, dataclass
 COLUMNS = (
     "check",
     "stage",
+    "kind",
     "prediction",
     "measured",
     "ci_low",
     "ci_high",
+    "interval",
     "tolerance",
+    "power",
     "passed",
     "verdict",
     "figure",
     "detail",
 )
 VERDICTS = ("pass", "fail", "inconclusive")
+KINDS = ("prediction", "identity")
 
 
 @dataclass(frozen=True)
@@ -50,8 +63,13 @@ class Check:
     figure: str = ""
     detail: str = ""
     verdict: str | None = None
+    kind: str = "prediction"
+    interval: str = ""
+    power: str = ""
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"check {self.check!r}: kind must be one of {KINDS}, got {self.kind!r}")
         if self.verdict is None:
             if self.passed is None:
                 raise ValueError(f"check {self.check!r}: give passed= or verdict=")
@@ -69,6 +87,50 @@ class Check:
         d["measured"] = float(d["measured"])
         d["passed"] = bool(d["passed"])
         return {k: d[k] for k in COLUMNS}
+
+
+def prediction_check(
+    check: str,
+    stage: str,
+    *,
+    quantity: str,
+    predicted: float,
+    tol: float,
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
+    interval: str,
+    source: str,
+    power: str,
+    figure: str = "",
+    detail: str = "",
+    tol_source: str = "",
+) -> Check:
+    """A value prediction under the verdict rule: ``quantity`` = ``predicted`` +- ``tol``, the
+    verdict from the whole interval [ci_low, ci_high] (``fits.verdict_from_ci``; NaN interval:
+    inconclusive). ``source``: where the predicted value comes from; ``tol_source``: why this
+    tolerance; ``power``: the nearest alternative that would fail."""
+    from .fits import verdict_from_ci
+
+    verdict = verdict_from_ci(ci_low, ci_high, predicted - tol, predicted + tol)
+    text = f"{detail}; " if detail else ""
+    text += f"Source: {source}"
+    if tol_source:
+        text += f". Tolerance: {tol_source}"
+    return Check(
+        check,
+        stage,
+        f"{quantity} = {predicted:g}",
+        float(estimate),
+        f"|{quantity} - ({predicted:g})| <= {tol:g} over the whole interval",
+        verdict=verdict,
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        interval=interval,
+        power=power,
+        figure=figure,
+        detail=text,
+    )
 
 
 def log_check(log, c: Check) -> None:
@@ -94,8 +156,8 @@ class TheoryCheckFailed(RuntimeError):
 
 
 def enforce_strict(df, strict: bool) -> None:
-    """Raise naming the failed checks when ``strict`` (verdict ``fail``; ``inconclusive`` does not
-    fail a run); otherwise do nothing."""
+    """Raise naming the failed checks when ``strict`` (verdict ``fail``, prediction or identity;
+    ``inconclusive`` does not fail a run); otherwise do nothing."""
     if not strict:
         return
     failed = df[[v == "fail" for v in verdicts(df)]]
@@ -114,30 +176,96 @@ def verdicts(df) -> list[str]:
     return ["pass" if bool(p) else "fail" for p in df["passed"]]
 
 
+def kinds(df) -> list[str]:
+    """The kind of every row: ``identity`` or ``prediction`` (every row of a table written before
+    the kind column, and any row whose kind is empty, is a prediction)."""
+    if "kind" not in df:
+        return ["prediction"] * len(df)
+    return ["identity" if str(k).strip().lower() == "identity" else "prediction" for k in df["kind"]]
+
+
 def summary(df) -> dict:
-    """Counts of the verdict table: checks, passed, failed, inconclusive, and the ids of the latter two."""
+    """Counts of the verdict table.
+
+    All rows: ``checks``, ``passed``, ``failed``, ``inconclusive`` and the ids ``failed_checks``,
+    ``inconclusive_checks``. Per kind: ``predictions`` with ``predictions_passed``,
+    ``predictions_failed``, ``predictions_inconclusive`` (ids: ``failed_predictions``,
+    ``inconclusive_predictions``), and ``identities`` with ``identities_held``,
+    ``identities_failed``, ``identities_inconclusive`` (ids: ``failed_identities``,
+    ``inconclusive_identities``).
+    """
     v = verdicts(df)
-    ids = list(df["check"])
-    failed = [c for c, x in zip(ids, v) if x == "fail"]
-    unresolved = [c for c, x in zip(ids, v) if x == "inconclusive"]
+    k = kinds(df)
+    ids = [str(c) for c in df["check"]]
+
+    def pick(verdict, kind=None):
+        return [c for c, x, y in zip(ids, v, k) if x == verdict and (kind is None or y == kind)]
+
     return {
         "checks": len(v),
         "passed": v.count("pass"),
-        "failed": len(failed),
-        "inconclusive": len(unresolved),
-        "failed_checks": failed,
-        "inconclusive_checks": unresolved,
+        "failed": v.count("fail"),
+        "inconclusive": v.count("inconclusive"),
+        "failed_checks": pick("fail"),
+        "inconclusive_checks": pick("inconclusive"),
+        "predictions": k.count("prediction"),
+        "predictions_passed": len(pick("pass", "prediction")),
+        "predictions_failed": len(pick("fail", "prediction")),
+        "predictions_inconclusive": len(pick("inconclusive", "prediction")),
+        "failed_predictions": pick("fail", "prediction"),
+        "inconclusive_predictions": pick("inconclusive", "prediction"),
+        "identities": k.count("identity"),
+        "identities_held": len(pick("pass", "identity")),
+        "identities_failed": len(pick("fail", "identity")),
+        "identities_inconclusive": len(pick("inconclusive", "identity")),
+        "failed_identities": pick("fail", "identity"),
+        "inconclusive_identities": pick("inconclusive", "identity"),
     }
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def summary_line(df) -> str:
-    """'N theory checks: a passed, b failed, c inconclusive (failed ids; inconclusive: ids).'"""
+    """The headline of the verdict table, predictions and identities apart:
+
+    'N predictions: a pass, b inconclusive, c fail (inconclusive: ids; fail: ids); M identities hold.'
+    or, when an identity does not hold, '...; M identities: x hold, y fail (ids).' A table without
+    identities (or one written before the kind column) has only the first part.
+    """
     s = summary(df)
     if not s["checks"]:
         return "No theory checks recorded (no stage wrote results/checks/<stage>.csv)."
-    line = f"{s['checks']} theory checks: {s['passed']} passed, {s['failed']} failed"
-    if s["inconclusive"]:
-        line += f", {s['inconclusive']} inconclusive"
-    named = [", ".join(s["failed_checks"])] if s["failed"] else []
-    named += [f"inconclusive: {', '.join(s['inconclusive_checks'])}"] if s["inconclusive"] else []
-    return line + (f" ({'; '.join(named)})." if named else ".")
+    parts = []
+    if s["predictions"]:
+        line = (
+            f"{_plural(s['predictions'], 'prediction', 'predictions')}: {s['predictions_passed']} pass, "
+            f"{s['predictions_inconclusive']} inconclusive, {s['predictions_failed']} fail"
+        )
+        named = (
+            [f"inconclusive: {', '.join(s['inconclusive_predictions'])}"]
+            if s["inconclusive_predictions"]
+            else []
+        )
+        named += [f"fail: {', '.join(s['failed_predictions'])}"] if s["failed_predictions"] else []
+        parts.append(line + (f" ({'; '.join(named)})" if named else ""))
+    if s["identities"]:
+        n = s["identities"]
+        if s["identities_held"] == n:
+            parts.append(_plural(n, "identity holds", "identities hold"))
+        else:
+            line = (
+                f"{_plural(n, 'identity', 'identities')}: {s['identities_held']} hold, "
+                f"{s['identities_failed']} fail"
+            )
+            if s["identities_inconclusive"]:
+                line += f", {s['identities_inconclusive']} inconclusive"
+            named = [", ".join(s["failed_identities"])] if s["failed_identities"] else []
+            named += (
+                [f"inconclusive: {', '.join(s['inconclusive_identities'])}"]
+                if s["inconclusive_identities"]
+                else []
+            )
+            parts.append(line + f" ({'; '.join(named)})")
+    return "; ".join(parts) + "."

@@ -219,16 +219,17 @@ def _check_train(config: dict) -> None:
             "config key train.archs.jacot: the name 'jacot' is reserved (results/train/jacot/ "
             "holds the Jacot et al. figure's runs); rename the architecture"
         )
-    check = train.get("check_arch")
-    if archs and check is not None:
+    for key in ("check_arch", "control_arch"):
+        check = train.get(key)
+        if not archs or check is None:
+            continue
         if check not in archs:
             raise ConfigError(
-                f"config key train.check_arch: {check!r} is not an architecture of train.archs "
-                f"{sorted(archs)}"
+                f"config key train.{key}: {check!r} is not an architecture of train.archs {sorted(archs)}"
             )
         if len(set(archs[check].get("widths", []))) < 2:
             raise ConfigError(
-                f"config key train.check_arch: architecture {check!r} needs >= 2 widths to fit "
+                f"config key train.{key}: architecture {check!r} needs >= 2 widths to fit "
                 f"the exponents of the theory checks, has {archs[check].get('widths')}"
             )
     dense = (train.get("record") or {}).get("dense", 0)

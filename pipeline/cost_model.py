@@ -304,10 +304,11 @@ def cost_train(config: dict, arch, width) -> Cost:
     sizes = layer_sizes(d, m, a["depth"])
     p = n_params(sizes, a.get("b_std") is not None)
     sig = gram_sum(sizes)
-    s, t = int(sec["seeds"]), int(sec["steps"])
+    s, t = int(a.get("seeds") or sec["seeds"]), int(sec["steps"])
     rec = sec.get("record") or {"dense": 10, "log": 30}
     r = n_records(t, rec["dense"], rec["log"])
-    flops = train_flops(n, mt, p, sig, s, t, r)
+    x64 = 2.0 if a.get("x64") or config.get("x64") else 1.0  # float64: about twice the time on a CPU
+    flops = train_flops(n, mt, p, sig, s, t, r) * x64
     at_once = s if sec.get("seed_batch") is None else min(s, int(sec["seed_batch"]))
     peak = F32 * (
         4 * s * p + 6 * at_once * (n + mt) * m * a["depth"] + r * s * (2 * n + 2 * mt + 8) + 3 * s * n * n
@@ -342,7 +343,7 @@ def cost_convergence_kinf(config: dict, arch) -> Cost:
 def cost_convergence_fit(config: dict, arch, width) -> Cost:
     sec = config["train"]
     n, _ = _conv_arch_shape(config, arch)
-    s, t = int(sec["seeds"]), int(sec["steps"])
+    s, t = int(sec["archs"][arch].get("seeds") or sec["seeds"]), int(sec["steps"])
     rec = sec.get("record") or {"dense": 10, "log": 30}
     r = n_records(t, rec["dense"], rec["log"])
     flops = s * (10 * n**3 + 2 * r * n * n) + 10 * n**3

@@ -58,9 +58,9 @@ def train_linearized_weights(f, params0, x, y, x_test, eta: float, n_steps: int)
 def kernel_gd_step(f_train, f_test, y, K, K_test, eta):
     """One GD step of the linearised model in function space, batched over seeds.
 
-    f_train (S, N), f_test (S, M), y (N,), K (S, N, N), K_test (S, M, N), eta (S,).
+    f_train (S, N), f_test (S, M), y (N,) or per seed (S, N), K (S, N, N), K_test (S, M, N), eta (S,).
     """
-    r = f_train - y[None]
+    r = f_train - (y if y.ndim == 2 else y[None])
     e = eta[:, None].astype(f_train.dtype)
     return (f_train - e * jnp.einsum("snk,sk->sn", K, r), f_test - e * jnp.einsum("smk,sk->sm", K_test, r))
 

@@ -78,6 +78,15 @@ def predicted_loss(
     return 0.5 * (q2[None, :] ** np.asarray(steps, dtype=np.float64)[:, None] * c2[None, :]).sum(1)
 
 
+def predicted_residual(
+    steps: np.ndarray, eta: float, evals: np.ndarray, evecs: np.ndarray, u0: np.ndarray
+) -> np.ndarray:
+    """Linear-theory train residual (T, N): u_t = sum_i (1 - eta lambda_i)^t <u_0, v_i> v_i."""
+    c = evecs.T @ np.asarray(u0, dtype=np.float64)
+    q = 1.0 - eta * np.asarray(evals, dtype=np.float64)
+    return (q[None, :] ** np.asarray(steps, dtype=np.float64)[:, None] * c[None, :]) @ evecs.T
+
+
 def fit_window(r: np.ndarray, floor) -> np.ndarray:
     """Boolean mask (T, G): the recorded steps from the first one up to (excluding) the first where
     the component r (T, G) is not above ``floor`` (scalar or (G,)) or not finite."""

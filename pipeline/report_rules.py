@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .stages import STAGE_NAMES, STAGE_TITLES
+from .stages import STAGE_NAMES, report_category
 
 STAGE_ORDER = tuple(s for s in STAGE_NAMES if s != "report")  # verdict-table order
 
@@ -47,15 +47,19 @@ def table_placement(workflow, results: str, stage: str) -> dict:
     keys = [next(iter(o.labels)) for o in objs if isinstance(o.labels, dict) and o.labels]
     if subs or not objs:
         return {
-            "category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
+            "category": cats[0] if cats else _category(stage),
             "subcategory": "Tables",
             "label": "table",
         }
     return {
-        "category": cats[0] if cats else STAGE_TITLES.get(stage, stage),
+        "category": cats[0] if cats else _category(stage),
         "subcategory": None,
         "label": keys[0] if keys else "table",
     }
+
+
+def _category(stage: str) -> str:
+    return report_category(stage) if stage in STAGE_NAMES else stage
 
 
 def table_label(placement: dict, name: str) -> dict:

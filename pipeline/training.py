@@ -341,18 +341,22 @@ def make_sweep_program(
     Returns (model fns, ``compile_for(*args)`` -> the program compiled for those shapes, cached).
 
     state: params, lin_train (S, N), lin_test (S, M), diverged (S,), div_step (S,), KT (S, N, N) and
-    the record buffers (T, S, ...). consts: params0, x_train, y (N,), x_test, eta (S,), K0, K0_test,
-    loss0 (S,).
+    the record buffers (T, S, ...). consts: params0, x_train, y (S, N) the targets the net is trained
+    on, x_test, eta (S,), K0, K0_test, loss0 (S,), f0 (S, N), f0_test (S, M) subtracted from the
+    recorded outputs (zero unless centred).
     """
     fns = model_fns(spec, fast)
-    lg = over_seeds(fns.loss_grad, seed_batch)
+    # targets are per seed (S, N): a centred model trains on y + f(w0) (see ``train_sweep``)
+    lg_pairs = over_seeds(lambda py, x: fns.loss_grad(py[0], x, py[1]), seed_batch)
+    lg = lambda p, x, y: lg_pairs((p, y), x)  # noqa: E731
     out = over_seeds(fns.output, seed_batch)
     kern = over_seeds(lambda p, x: fns.kernel_parts(p, x).sum(0), seed_batch)
 
     def record(state, c, slot):
         p = state["params"]
         loss, f, _ = lg(p, c["x_train"], c["y"])
-        f_test = out(p, c["x_test"])
+        f = f - c["f0"]  # records hold the centred outputs (f0 = 0 unless centred)
+        f_test = out(p, c["x_test"]) - c["f0_test"]
         w_rel, w_rel_layers = rel_change(p, c["params0"])
         K = kern(p, c["x_train"])
         dK = K - c["K0"]
@@ -362,8 +366,8 @@ def make_sweep_program(
             "loss": loss,
             "f_train": f,
             "f_test": f_test,
-            "f_lin_train": state["lin_train"],
-            "f_lin_test": state["lin_test"],
+            "f_lin_train": state["lin_train"] - c["f0"],
+            "f_lin_test": state["lin_test"] - c["f0_test"],
             "w_rel": w_rel,
             "w_rel_layers": w_rel_layers,
             "k_drift_fro": fro,
@@ -439,6 +443,7 @@ def train_sweep(
     on_compiled: Callable | None = None,
     heatmap_units: int = 48,
     seed_batch: int | None = None,
+    centre: bool = False,
 ) -> dict[str, np.ndarray]:
     """Train S seeds of ``spec`` by full-batch GD and return the records of the train file format
     (``pipeline.stages.train`` docstring).
@@ -447,6 +452,9 @@ def train_sweep(
     lr_mode 'relative': eta_s = lr / lambda_max(K0_s) per seed; 'absolute': eta = lr (already on the
     1/2-sum loss, see ``effective_eta``). ``steps``: the recorded steps (from ``record_steps``).
     ``seed_batch``: see ``over_seeds`` (None: all seeds vmapped at once).
+    ``centre``: train the centred model f(w, x) - f(w0, x) (Chizat et al. 2019), i.e. the net on the
+    targets y + f(w0, x) per seed (the same gradients), so that u_0 = -y holds only the target's
+    components; the recorded outputs (real and linearised) are then the centred ones.
     ``on_chunk(steps_done, state, eta)`` is called on the host after each chunk (progress,
     divergence; raising there stops the run); ``on_compiled(seconds)`` once the program is compiled.
     Returns numpy arrays: eta, lambda_max, loss, f_train, f_test, f_lin_train, f_lin_test, w_rel,
@@ -472,12 +480,15 @@ def train_sweep(
         raise ValueError(f"lr_mode must be 'relative' or 'absolute', got {lr_mode!r}")
     out0 = jax.jit(jax.vmap(fns.output, in_axes=(0, None)))
     f0, f0_test = out0(params0, x_train), out0(params0, x_test)
-    loss0 = 0.5 * jnp.sum((f0 - y_train[None]) ** 2, 1)
+    y_seeds = jnp.broadcast_to(y_train[None], f0.shape) + (f0 if centre else 0.0)
+    loss0 = 0.5 * jnp.sum((f0 - y_seeds) ** 2, 1)
 
     consts = {
         "params0": params0,
         "x_train": x_train,
-        "y": y_train,
+        "y": y_seeds,
+        "f0": f0 if centre else jnp.zeros_like(f0),
+        "f0_test": f0_test if centre else jnp.zeros_like(f0_test),
         "x_test": x_test,
         "eta": eta,
         "K0": K0,

@@ -237,3 +237,70 @@ def test_bad_shapes_named(tmp_path):
     io.save_npz(tmp_path / "w.npz", arr, meta=io.load_json(tmp_path / "w.npz.json"))
     with pytest.raises(io.CorruptFileError, match="array f_train has shape"):
         conv.load_train(tmp_path / "w.npz")
+
+
+def _curves(rates_meas, rates_pred, S=4, noise=0.0):
+    """A widest-width curves dict: harmonics 0..8 of which k = 1, 2, 4, 8 carry the target, measured
+    residuals decaying at ``rates_meas`` and the K0 prediction at ``rates_pred`` (per-step rates)."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(0, 3001, 50)
+    ks = [1, 2, 4, 8]
+    hr = np.zeros((S, steps.size, 9))
+    hp = np.zeros_like(hr)
+    for k, rm, rp in zip(ks, rates_meas, rates_pred):
+        hr[:, :, k] = np.exp(-np.outer(rm * (1 + noise * rng.standard_normal(S)), steps))
+        hp[:, :, k] = np.exp(-np.outer(np.full(S, rp), steps))
+    spec = np.array([19.0, 16.0, 5.0, 0.0, 0.55, 0.0, 0.21, 0.0, 0.11])
+    return {
+        "harm_r": hr,
+        "harm_pred_K0": hp,
+        "spectrum_inf": spec,
+        "width": np.asarray(32768),
+        "steps": steps,
+    }
+
+
+def test_loss_curve_agreement_must_fail_on_a_2x_rate_error():
+    """What decays, per target harmonic: the linear theory passes, a 2x error in k = 8 alone fails."""
+    pred = [0.4, 0.13, 0.014, 0.003]
+    ok = conv.loss_curve_agreement(_curves(pred, pred, noise=1e-3), "a", SECTION, "loss_curve_agreement", "f")
+    assert ok.verdict == "pass" and ok.ci_high < 0.05
+    bad = conv.loss_curve_agreement(
+        _curves([0.4, 0.13, 0.014, 0.006], pred, noise=1e-3), "a", SECTION, "loss_curve_agreement", "f"
+    )
+    assert bad.verdict == "fail" and abs(bad.measured - 0.25) < 0.01 and "k=8" in bad.interval
+
+
+def test_rate_agreement_per_target_harmonic_must_fail():
+    """Every target harmonic counts: a 10% error in the slowest (k = 8) fails the check, a harmonic
+    that is not lazy enough (lambda < ratio ||dK||) cannot pass it."""
+    import pandas as pd
+
+    def table(err8, ratio8=10.0):
+        rows = []
+        for seed in range(4):
+            for k, lam in ((1, 16.0), (2, 5.0), (4, 0.55), (8, 0.11)):
+                e = (err8 if k == 8 else 0.001) + 0.002 * (seed - 1.5) / 1.5
+                rows.append(
+                    {
+                        "arch": "a",
+                        "kernel": "K0",
+                        "width": 32768,
+                        "seed": seed,
+                        "harmonic": k,
+                        "lambda": lam,
+                        "rate_pred": lam * 0.025,
+                        "rate_fit": lam * 0.025 * (1 + e),
+                        "r0": 1.0,
+                        "status": "ok",
+                        "lambda_over_dK": ratio8 if k == 8 else 100.0,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    curves = _curves([0.4, 0.13, 0.014, 0.003], [0.4, 0.13, 0.014, 0.003])
+    check = lambda df: conv.rate_agreement(df, curves, "a", SECTION, "rate_agreement", "f")  # noqa: E731
+    assert check(table(0.01)).verdict == "pass"
+    bad = check(table(0.10))
+    assert bad.verdict == "fail" and "k=8" in bad.interval and abs(bad.measured - 0.10) < 0.01
+    assert check(table(0.01, ratio8=2.0)).verdict == "inconclusive"  # k = 8 not lazy enough to tell

@@ -132,6 +132,7 @@ def test_bandwidth_and_stationarity_checks():
     assert not st.stationarity_check(ntk).passed
     ntk["stationarity_gaussian"] = 1e-9
     assert st.stationarity_check(ntk).passed
+    assert st.stationarity_check(ntk).kind == "identity" and ok.kind == "prediction"
 
 
 def test_psnr_table_puts_the_paper_values_beside_ours():

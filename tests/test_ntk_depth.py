@@ -30,6 +30,8 @@ def test_check_passes_on_the_law_at_every_depth():
     c = verdict(synthetic_errors([-0.5, -0.5, -0.5]))
     assert c.verdict == "pass" and c.measured == pytest.approx(-0.5, abs=0.02)
     assert "depth 3" in c.detail and "Hanin & Nica" in c.detail
+    assert c.kind == "prediction" and c.interval.startswith("95% t-interval over ")
+    assert "Jacot et al. 2018, Theorem 1" not in c.detail  # Jacot et al. prove no rate
 
 
 def test_check_fails_when_one_depth_decays_slower():

@@ -140,3 +140,8 @@ def test_error_exponent_check_is_three_valued():
     assert verdict(-0.30, -0.25) == "fail"  # an O(m^-1/4) error would fail
     assert verdict(-0.58, -0.45) == "inconclusive"  # the CI reaches outside the tolerance
     assert stage.theory_checks(exps(-0.52, -0.48), 1e-3, 0.95)[1].verdict == "fail"  # closed form vs nt
+    rate, closed = stage.theory_checks(exps(-0.52, -0.48), 1e-9, 0.95)
+    assert (rate.kind, closed.kind) == ("prediction", "identity")  # closed form vs nt: an identity
+    assert rate.interval == "95% t-interval over 8 seeds of the per-seed log-log slope (widths 16..4096)"
+    assert closed.interval == ""  # no interval: ci_low / ci_high are NaN
+    assert "Arora et al. 2019 (Theorem 3.1)" in rate.detail and "without a rate" in rate.detail

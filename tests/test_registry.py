@@ -4,12 +4,20 @@ section, report category, verdict-table order and `make clean` folder follows fr
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import ROOT, TINY, load_yaml
 
 from pipeline.config import validate_config
 from pipeline.report_rules import STAGE_ORDER
-from pipeline.stages import STAGE_NAMES, STAGE_TITLES, STAGES, results_folders
+from pipeline.stages import (
+    EXTRA_CATEGORIES,
+    STAGE_NAMES,
+    STAGE_TITLES,
+    STAGES,
+    report_category,
+    results_folders,
+)
 
 RULES = ROOT / "workflow" / "rules"
 
@@ -21,12 +29,48 @@ def test_every_rule_file_is_a_registered_stage_and_back():
 
 
 def test_report_categories_are_the_registry_titles():
+    """Every category= of a rule file is report_category(<that stage>) (the report's own two in
+    report.smk), never a typed string."""
     for stage in STAGES:
-        if stage.name == "report":
-            continue
         text = (RULES / f"{stage.name}.smk").read_text()
-        cats = set(re.findall(r'\bcategory="([^"]+)"', text))
-        assert cats <= {stage.title}, f"{stage.name}.smk: categories {cats}, registry title {stage.title!r}"
+        code = re.sub(r'""".*?"""', "", text, flags=re.S)  # not the docstrings' examples
+        code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("#"))
+        cats = re.findall(r"\bcategory=([^,\n]+),", code)
+        assert cats, f"{stage.name}.smk: no report category"
+        allowed = {f'report_category("{stage.name}")'}
+        if stage.name == "report":
+            allowed |= {'report_category("provenance")', 'where["category"]'}
+        assert set(cats) <= allowed, f"{stage.name}.smk: categories {set(cats) - allowed}"
+
+
+def test_report_categories_sort_in_stage_order():
+    """The report's menu sorts categories by name (localeCompare); the numbered names sort in the
+    registry's order, the report's own categories last."""
+    names = [report_category(s.name) for s in STAGES] + [report_category(n) for n in EXTRA_CATEGORIES]
+    assert names[0] == "01 Data" and names[1] == "02 NTK at initialisation"
+    assert names[-2:] == ["09 Theory checks", "10 Provenance"]
+    assert sorted(names) == names and sorted(names, key=str.casefold) == names
+    assert len({n.split(" ", 1)[0] for n in names}) == len(names)  # one number each
+    assert [n.split(" ", 1)[1] for n in names[: len(STAGES)]] == [s.title for s in STAGES]
+    alphabetical = sorted(s.title for s in STAGES)
+    assert alphabetical != [s.title for s in STAGES]  # the titles alone would not keep the order
+    # the assumption behind the numbers: Snakemake's menu sorts the category names
+    import snakemake
+
+    menu = Path(snakemake.__file__).parent / "report/html_reporter/template/components/menu.js"
+    if menu.is_file():
+        assert "Object.keys(categories).sort(" in menu.read_text()
+
+
+def test_caption_links_to_categories_name_real_categories():
+    """A caption that links a category (`NN Title`_) names one that report_category gives."""
+    names = {report_category(s.name) for s in STAGES} | {report_category(n) for n in EXTRA_CATEGORIES}
+    found = []
+    for path in (ROOT / "workflow" / "report").glob("*.rst"):
+        for link in re.findall(r"`(\d+ [^`<]+?)`_", path.read_text()):
+            found.append(link)
+            assert " ".join(link.split()) in names, f"{path.name}: `{link}`_ is no report category"
+    assert "04 Convergence and spectral bias" in found
 
 
 def test_each_stage_ends_with_final_outputs():

@@ -26,6 +26,7 @@ from conftest import ROOT, TINY, load_yaml, write_config
 from pipeline import checks as checks_mod
 from pipeline import io, provenance, report_rules
 from pipeline.config import ConfigError, validate_config
+from pipeline.stages import EXTRA_CATEGORIES, STAGE_NAMES, STAGES, report_category
 from pipeline.stages import report as rep
 from pipeline.stages import report_render as render
 
@@ -83,7 +84,7 @@ def test_collect_checks_orders_stages_and_keeps_failures(tmp_path):
     failed = df[~df["passed"]]
     assert list(failed["check"]) == ["t_lazy_fail"]
     assert failed["ci_low"].item() == -0.35 and math.isnan(df.loc[0, "ci_low"])
-    assert checks_mod.summary_line(df) == "5 theory checks: 4 passed, 1 failed (t_lazy_fail)."
+    assert checks_mod.summary_line(df) == "5 predictions: 4 pass, 0 inconclusive, 1 fail (fail: t_lazy_fail)."
     md = render.checks_markdown(df)
     assert "| FAIL " in md and md.count("| pass ") == 4
     assert "- `t_ntk_exponent` (ntk): 8 seeds, |CI| = 0.04" in md  # details as a list, verbatim
@@ -126,6 +127,92 @@ def test_checks_html_rows_verdicts_and_figure_links(tmp_path):
     ) in html.unescape(page)
     assert "train/lazy.png" in page and "resultPath: 'res/figures/train" not in html.unescape(page)
     assert "-0.31 [-0.35, -0.27]" in page
+
+
+IDENTITY_ROWS = [
+    dict(
+        check="t_closed_form",
+        stage="ntk",
+        kind="identity",
+        prediction="closed form = second implementation",
+        measured=3e-12,
+        tolerance="<= 1e-9",
+        passed=True,
+        figure="ntk/kernel_heatmaps.png",
+    ),
+    dict(
+        check="t_exact_zero",
+        stage="spectra",
+        kind="identity",
+        prediction="odd eigenvalues vanish",
+        measured=0.5,
+        tolerance="<= 1e-9",
+        passed=False,
+    ),
+]
+INTERVAL_ROW = dict(
+    check="t_slope",
+    stage="ntk",
+    prediction="-0.5",
+    measured=-0.5,
+    ci_low=-0.52,
+    ci_high=-0.48,
+    interval="95% t-interval over 8 seeds of the per-seed log-log slope",
+    tolerance="|e + 0.5| <= 0.05",
+    power="an exponent of -0.4 fails",
+    verdict="pass",
+)
+
+
+def _identities_frame(tmp_path):
+    rows = ROWS_EARLY + [INTERVAL_ROW] + IDENTITY_ROWS
+    return rep.collect_checks([_checks(tmp_path, "mixed", rows), _checks(tmp_path, "late", ROWS_LATE)])
+
+
+def test_landing_page_has_an_identities_section_below_the_predictions(tmp_path):
+    df = _identities_frame(tmp_path)
+    heading = "Implementation identities: exact to a tolerance"
+    for compact in (True, False):
+        page = render.checks_html(df, compact=compact)
+        assert page.count(heading) == 1
+        head, below = page.split(heading)
+        assert (
+            "6 predictions: 5 pass, 0 inconclusive, 1 fail (fail: t_lazy_fail); 2 identities: 1 hold, 1 fail "
+            in (html.unescape(head))
+        )
+        for c in ("t_closed_form", "t_exact_zero"):  # identities: below the heading only
+            assert f'id="check-{c}"' in below and f'id="check-{c}"' not in head
+        for c in ("t_data_ok", "t_ntk_exponent", "t_slope", "t_lazy_fail", "t_fourier_ok", "t_zz_custom"):
+            assert f'id="check-{c}"' in head and f'id="check-{c}"' not in below
+        assert '<table class="verdicts">' in head and '<table class="verdicts identities">' in below
+        assert "95% t-interval over 8 seeds of the per-seed log-log slope" in head  # compact: under measured
+        assert ("an exponent of -0.4 fails" in head) is (not compact)  # power: the full table only
+    full = render.checks_html(df)
+    header = re.search(r"<thead><tr>(.*?)</tr></thead>", full).group(1)
+    assert re.findall(r"<th>(.*?)</th>", header) == [c for c in checks_mod.COLUMNS if c != "passed"]
+    md = render.checks_markdown(df)
+    assert md.index("## Predictions") < md.index("t_slope") < md.index(f"## {heading}")
+    assert md.index(f"## {heading}") < md.index("| t_closed_form") < md.index("Details:")
+    assert "| kind " in md and "| interval " in md and "| power " in md
+    # no identities: no section
+    only = render.checks_html(df[df["kind"] == "prediction"], compact=True)
+    assert heading not in only and "identit" not in only.split("</b>")[0]
+
+
+def test_landing_page_lists_every_registry_stage_in_order():
+    items = rep.landing_stages()
+    assert [i["name"] for i in items] == list(STAGE_NAMES) + list(EXTRA_CATEGORIES)
+    frag = render.stages_html(items)
+    positions = [frag.index(f'id="stage-{s.name}"') for s in STAGES]
+    assert positions == sorted(positions)
+    for s in STAGES:
+        item = re.search(rf'<li id="stage-{s.name}">(.*?)</li>', frag).group(1)
+        assert html.escape(report_category(s.name)) in item and s.title in item
+        assert f"<code>{s.name}</code>" in item
+    assert rep.landing_stages()[1]["summary"].startswith("the empirical NTK at initialisation")
+    rst = (ROOT / "workflow" / "report" / "workflow.rst").read_text()
+    assert "report/stages_fragment.html" in rst
+    assert "**ntk**" not in rst and "**fourier**" not in rst  # no hand-written list of stages
 
 
 def test_pattern_regex_and_wall_times(tmp_path, monkeypatch):
@@ -182,6 +269,7 @@ def test_make_report_tables_writes_everything(tmp_path, monkeypatch):
         "checks_fragment",
         "provenance_html",
         "provenance_fragment",
+        "stages_fragment",
     ]
     out = {
         n: str(
@@ -207,6 +295,8 @@ def test_make_report_tables_writes_everything(tmp_path, monkeypatch):
         for p in path if isinstance(path, list) else [path]:
             assert Path(p).is_file() and Path(p).stat().st_size > 0, key
     assert "t_lazy_fail" in Path(out["checks_csv"]).with_suffix(".md").read_text()
+    landing = Path(out["stages_fragment"]).read_text()
+    assert all(f'id="stage-{name}"' in landing for name in STAGE_NAMES)
     prov = io.load_json(out["provenance_json"])
     assert prov["config_hash"] == provenance.config_hash(cfg) and prov["config"]["seed"] == 3
     table = pd.read_csv(out["provenance_csv"])
@@ -431,7 +521,7 @@ def test_every_caption_renders_without_docutils_messages(tmp_path, monkeypatch):
     env = jinja2.Environment(undefined=Placeholder)
     snake = {"config": validate_config(load_yaml(TINY))}
     monkeypatch.chdir(tmp_path)  # the landing page includes the report stage's HTML fragments
-    for name in ("theory_checks_fragment.html", "provenance_fragment.html"):
+    for name in ("stages_fragment.html", "theory_checks_fragment.html", "provenance_fragment.html"):
         (tmp_path / "results" / "report").mkdir(parents=True, exist_ok=True)
         (tmp_path / "results" / "report" / name).write_text("<p>fragment</p>")
     problems = {}

@@ -33,6 +33,7 @@ def test_odd_zero_check():
     bias = [power_spectrum(2, 0.5), power_spectrum(3, 0.5)]
     bias[0][1] = bias[1][1] = 0.5
     assert spectra.check_odd_zero([2, 3], nobias, bias, 1e-8, 0.05, 40, 1e-15).verdict == "pass"
+    assert spectra.check_odd_zero([2, 3], nobias, bias, 1e-8, 0.05, 40, 1e-15).kind == "identity"
     leaky = [power_spectrum(2, 1e-6), power_spectrum(3, 0.0)]
     assert spectra.check_odd_zero([2, 3], leaky, bias, 1e-8, 0.05, 40, 1e-15).verdict == "fail"
     no_restore = [power_spectrum(2, 0.01), power_spectrum(3, 0.5)]
@@ -62,6 +63,7 @@ def test_circle_check():
     exact = np.abs(np.random.default_rng(1).standard_normal((2, 2, 9)))
     assert spectra.check_circle(exact, exact * (1 + 1e-9), 16, 1e-6).verdict == "pass"
     assert spectra.check_circle(exact, exact * 1.01, 16, 1e-6).verdict == "fail"
+    assert spectra.check_circle(exact, exact, 16, 1e-6).kind == "identity"  # the aliasing sum is exact
 
 
 def test_learning_check():

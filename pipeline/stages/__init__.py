@@ -6,7 +6,8 @@ Each ``Stage`` names
 - ``name``: its rule file ``workflow/rules/<name>.smk``, its config section and schema file
   ``workflow/schemas/<name>.schema.yaml`` (when it has one), its checks file
   ``results/checks/<name>.csv`` and its module ``pipeline/stages/<name>.py``;
-- ``title``: the report category of its figures and tables (one per stage);
+- ``title``: the report category of its figures and tables (one per stage; the category's name is
+  ``report_category(name)``: the title behind the stage's position, "02 NTK at initialisation");
 - ``folders``: what it writes under ``results/`` besides tables/checks/logs/benchmarks
   (``make clean`` removes these).
 
@@ -43,6 +44,26 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 STAGE_TITLES = {s.name: s.title for s in STAGES}
 # folders every stage shares: tables, verdicts, logs and benchmarks
 SHARED_FOLDERS = ("tables", "checks", "logs", "benchmarks")
+# report categories that are not a stage's, after the stages' (name -> title)
+EXTRA_CATEGORIES = {"provenance": "Provenance"}
+
+
+def report_category(name: str) -> str:
+    """The Snakemake report category of stage ``name`` (or of an ``EXTRA_CATEGORIES`` entry): its
+    1-based position in the registry, zero-padded, then its title: "01 Data", "02 NTK at
+    initialisation", ..., "09 Theory checks", "10 Provenance".
+
+    The report's menu sorts categories by name (``localeCompare`` in snakemake's
+    report/html_reporter/template/components/menu.js); the equal-width number makes that order the
+    registry's. Every ``category=`` of the rule files and every caption link to a category
+    (```02 NTK at initialisation`_``) uses this name.
+    """
+    names = list(STAGE_NAMES) + list(EXTRA_CATEGORIES)
+    titles = {**STAGE_TITLES, **EXTRA_CATEGORIES}
+    if name not in titles:
+        raise KeyError(f"no stage or report category {name!r}; stages: {list(STAGE_NAMES)}")
+    width = len(str(len(names)))
+    return f"{names.index(name) + 1:0{width}d} {titles[name]}"
 
 
 def stage(name: str) -> Stage:

@@ -96,7 +96,8 @@ def rate_error(df, section: dict, path: str, meta: dict) -> None:
 
 def spectral_bias(curves: dict, kinf: dict, archs, runs, section: dict, path: str, meta: dict) -> None:
     """Residual per harmonic k vs step (widest width, first seed) with the theory lines
-    r_k(0) |1 - eta lambda_k^inf|^t; one panel per arch on circle points."""
+    r_k(0) |1 - eta lambda_k^inf|^t (dashed) and the linear theory with the run's own K(w0) (dotted);
+    one panel per arch on circle points."""
     import seaborn as sns
 
     circle = [a for a in archs if kinf[a]["spectrum"].size]
@@ -119,7 +120,13 @@ def spectral_bias(curves: dict, kinf: dict, archs, runs, section: dict, path: st
             )
             keep = hp[:, k] > floor
             ax.plot(steps[keep], hp[keep, k], color=col, lw=1.2, ls="--")
+            if "harm_pred_K0" in c:  # the linear theory with this run's own K(w0): where they part
+                h0 = c["harm_pred_K0"][0]
+                keep = h0[:, k] > floor
+                ax.plot(steps[keep], h0[keep, k], color=col, lw=1.0, ls=":")
         ax.plot([], [], color="0.3", ls="--", label=r"theory $r_k(0)\,|1-\eta\lambda_k^\infty|^t$")
+        if "harm_pred_K0" in c:
+            ax.plot([], [], color="0.3", ls=":", label=r"theory with this run's $K(w_0)$")
         _step_axis(ax, steps)
         ax.set_yscale("log")
         ax.set_ylim(floor, r0.max() * 2)

@@ -28,7 +28,8 @@ Tables:
 
 Checks (results/checks/fourier.csv): fourier_ordering (test PSNR gaussian > positional > basic > none
 on every image set), fourier_bandwidth (90% spectral frequency of the NTK grows with sigma),
-fourier_stationary (the NTK of mapped inputs depends on x - x' only).
+fourier_stationary (an identity, kind "identity": gamma(x) . gamma(x') of a Fourier mapping depends on
+x - x' only, so the NTK of mapped inputs does, to round-off).
 """
 
 from __future__ import annotations
@@ -317,6 +318,8 @@ def ordering_check(img_df, ci: float = 0.95) -> chk.Check:
         verdict=verdict,
         ci_low=worst["ci_low"],
         ci_high=worst["ci_high"],
+        interval=f"{int(ci * 100)}% paired t-interval over {worst['n']} images of the test-PSNR gap (dB) of "
+        "the adjacent pair with the smallest mean gap",
         figure=fig,
         detail=f"measured = smallest adjacent mean gap (dB), CI = {int(ci * 100)}% t-interval of that pair's "
         f"per-image gaps; {status['ordered']} ordered, {status['reversed']} reversed, "
@@ -352,6 +355,7 @@ def stationarity_check(ntk: dict) -> chk.Check:
         worst,
         "max |k(x0 + D, x0) - mean_x0| / max|k| < 1e-6 for basic, positional, gaussian",
         bool(worst < 1e-6),
+        kind="identity",
         figure="fourier/ntk_mappings.png",
         detail="float64 analytic NTK at anchors x0 in {0.2, 0.5, 0.8}; "
         + ", ".join(f"{m} {v:.1e}" for m, v in mapped.items())

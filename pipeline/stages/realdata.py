@@ -660,6 +660,8 @@ def path_checks(widths, runs: list[dict], lam2: float, section: dict) -> list:
         measured=fit["exponent"],
         ci_low=fit["ci_low"],
         ci_high=fit["ci_high"],
+        interval=f"{ci:.0%} t-interval over {fit['n_seeds']} trials of the per-trial log-log slope of "
+        "max_t ||h_t|| / a vs width",
         tolerance=f"log-log slope of max_t ||h_t|| / a vs width, {ci:.0%} CI below 0 (theory -0.5)",
         verdict=verdict_from_ci(fit["ci_low"], fit["ci_high"], -math.inf, 0.0)
         if len(widths) > 1
@@ -679,6 +681,8 @@ def path_checks(widths, runs: list[dict], lam2: float, section: dict) -> list:
         measured=r["mean"],
         ci_low=r["ci_low"],
         ci_high=r["ci_high"],
+        interval=f"{ci:.0%} t-interval over {r['n']} trials of the fitted decay rate / lambda_2 at the "
+        f"widest width ({int(wide['width'])})",
         tolerance=f"fitted decay rate / lambda_2 in [{1 - tol:g}, {1 + tol:g}] ({ci:.0%} CI over trials)",
         verdict=verdict_from_ci(r["ci_low"], r["ci_high"], 1 - tol, 1 + tol),
         figure="realdata/function_path.png",
@@ -716,6 +720,8 @@ def gap_check(gaps: dict, widths, ci: float) -> tuple[checks.Check, list[dict]]:
         measured=fits[worst]["exponent"],
         ci_low=fits[worst]["ci_low"],
         ci_high=fits[worst]["ci_high"],
+        interval=f"{ci:.0%} t-interval over {fits[worst]['n_seeds']} seeds of the per-seed log-log slope of "
+        f"the gap vs width, on the data set with the largest slope ({worst})",
         tolerance=f"on every data set the log-log slope of the gap vs width has its {ci:.0%} CI below 0 "
         f"(theory {PREDICTED_GAP_EXPONENT})",
         verdict=verdict,

@@ -627,6 +627,8 @@ def check_alpha_lazy(alphas, w_rel: np.ndarray, lazy_fraction: float, ci: float)
         measured=fit["exponent"],
         ci_low=fit["ci_low"],
         ci_high=fit["ci_high"],
+        interval=f"{ci:.0%} t-interval over {fit['n_seeds']} seeds of the per-seed log-log slope of "
+        f"||w_T - w_0|| / ||w_0|| vs alpha (the largest {n_lazy} alphas)",
         tolerance=f"{ci:.0%} CI of the slope within [{lo:g}, {hi:g}]",
         verdict=verdict_from_ci(fit["ci_low"], fit["ci_high"], lo, hi),
         figure="regimes/alpha_sweep.png",
@@ -653,6 +655,8 @@ def check_feature_exponent(
         measured=fit["exponent"],
         ci_low=fit["ci_low"],
         ci_high=fit["ci_high"],
+        interval=f"{ci:.0%} t-interval over {fit['n_seeds']} seeds of the per-seed log-log slope of "
+        "||h_T - h_0||_F / ||h_0||_F vs width",
         tolerance=f"{ci:.0%} CI of the slope within [{lo:g}, {hi:g}]",
         verdict=verdict_from_ci(fit["ci_low"], fit["ci_high"], lo, hi),
         figure="regimes/width_sweep.png",
@@ -708,6 +712,8 @@ def check_coord(widths, mup: np.ndarray, standard: np.ndarray | None, optimizers
         measured=worst["exponent"],
         ci_low=worst["ci_low"],
         ci_high=worst["ci_high"],
+        interval=f"{ci:.0%} t-interval over {worst['n_seeds']} seeds of the per-seed log-log slope of mean "
+        "abs vs width at the last step, for the muP curve with the largest abs(slope)",
         tolerance=f"every curve's {ci:.0%} CI of the slope of log mean abs vs log width at the last "
         "step within "
         f"[{-COORD_TOL:g}, {COORD_TOL:g}]",
@@ -769,6 +775,8 @@ def check_rich_beats_lazy(taus, test_loss: np.ndarray, ci: float) -> Check:
         measured=r["mean"],
         ci_low=r["ci_low"],
         ci_high=r["ci_high"],
+        interval=f"{ci:.0%} paired t-interval over {r['n']} trials of the test-loss difference "
+        "(smallest tau minus largest tau)",
         tolerance=f"{ci:.0%} paired CI of test loss(tau={taus[lo_i]:.3g}) - test loss(tau={taus[hi_i]:.3g}) "
         "below 0",
         verdict=verdict_from_ci(r["ci_low"], r["ci_high"], -math.inf, 0.0),

@@ -4,11 +4,14 @@ pages the Snakemake report shows (rule ``report_tables`` in workflow/rules/repor
 Tables written (tidy CSV + Markdown, under ``results/tables/``):
 
 - ``theory_checks``: one row per theory check of every stage (``results/checks/<stage>.csv`` plus
-  ``report.extra_checks``), columns ``check, stage, prediction, measured, ci_low, ci_high,
-  tolerance, passed, figure, detail`` (as ``pipeline.checks.COLUMNS``), sorted by stage in pipeline
-  order (data, ntk, train, convergence, fourier; other stages after, alphabetically), file order
-  within a stage. A failing check is a row with ``passed = False``, never dropped. The ``.md``
-  has a summary line, the table without ``detail``, and the details as a list below it.
+  ``report.extra_checks``), columns ``check, stage, kind, prediction, measured, ci_low, ci_high,
+  interval, tolerance, power, passed, verdict, figure, detail`` (as ``pipeline.checks.COLUMNS``;
+  files written before ``kind`` / ``interval`` / ``power`` read as kind ``prediction`` and empty
+  texts), sorted by stage in registry order (``STAGE_ORDER``; other stages after, alphabetically),
+  file order within a stage. A failing check is a row with ``passed = False``, never dropped. The
+  ``.md`` has the summary line (predictions and identities counted apart), the predictions' table
+  and, below it, the identities' table (heading "Implementation identities: exact to a
+  tolerance"), both without ``detail``, and the details as a list below them.
 - ``provenance``: columns ``section, key, value``: ``run`` (config file(s), config hash, git commit,
   python, platform), ``package`` (versions), ``device`` (of the report job), ``config`` (every leaf
   key of the config used, dotted, value as JSON). ``provenance.json`` holds the same as one record.
@@ -21,12 +24,14 @@ Tables written (tidy CSV + Markdown, under ``results/tables/``):
 
 Report pages (``results/report/``): ``theory_checks.html`` and ``provenance.html`` (standalone
 pages, report entries), ``*_fragment.html`` (included by workflow/report/workflow.rst in the
-report's landing page), ``tables/<name>.html`` (each stage table); figure
+report's landing page: ``stages_fragment.html``, the stages of the registry with their report
+categories, ``landing_stages``; the verdicts; the run), ``tables/<name>.html`` (each stage table); figure
 ``results/figures/report/wall_times.png``.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import math
@@ -41,6 +46,7 @@ from .. import checks as checks_mod
 from .. import io, provenance
 from ..progress import get_logger
 from ..report_rules import STAGE_ORDER, pattern_regex
+from . import EXTRA_CATEGORIES, STAGES, report_category
 from .report_render import (
     checks_html,
     checks_markdown,
@@ -49,10 +55,17 @@ from .report_render import (
     frame_html,
     page,
     provenance_html,
+    stages_html,
     wall_time_figure,
 )
 
-VERDICT_COLUMNS = checks_mod.COLUMNS  # check, stage, prediction, measured, ci_low, ci_high, ...
+VERDICT_COLUMNS = checks_mod.COLUMNS  # check, stage, kind, prediction, measured, ci_low, ci_high, ...
+# columns a checks file may lack (written before them) -> the value they read as
+OPTIONAL_COLUMNS = {"detail": "", "kind": "prediction", "interval": "", "power": ""}
+EXTRA_SUMMARIES = {  # landing page: what a report category that is not a stage's holds
+    "provenance": "not a stage: the run's config, package versions, commit, devices and wall time per "
+    "rule (written by the report stage)",
+}
 
 
 # --------------------------------------------------------------------------------- theory checks
@@ -70,13 +83,24 @@ def _as_bool(value, path, row: int) -> bool:
 def read_checks(path) -> pd.DataFrame:
     """One stage's checks file -> DataFrame with ``VERDICT_COLUMNS``.
 
-    ``detail`` is optional; so is ``verdict`` (files written before it: pass / fail from ``passed``).
-    A verdict that contradicts ``passed`` or is not pass / fail / inconclusive is a CorruptFileError.
+    ``detail``, ``kind``, ``interval`` and ``power`` are optional (``OPTIONAL_COLUMNS``: files
+    written before them read as predictions with empty texts; an empty kind is a prediction); so is
+    ``verdict`` (files written before it: pass / fail from ``passed``). A verdict that contradicts
+    ``passed`` or is not pass / fail / inconclusive, or a kind that is not prediction / identity, is
+    a CorruptFileError.
     """
-    required = tuple(c for c in VERDICT_COLUMNS if c not in ("detail", "verdict"))
+    required = tuple(c for c in VERDICT_COLUMNS if c not in ("verdict", *OPTIONAL_COLUMNS))
     df = io.load_table(path, required=required)
-    if "detail" not in df.columns:
-        df["detail"] = ""
+    for col, default in OPTIONAL_COLUMNS.items():
+        if col not in df.columns:
+            df[col] = default
+    kind = df["kind"].fillna("").astype(str).str.strip().str.lower()
+    df["kind"] = kind.where(kind != "", "prediction")
+    for i, k in enumerate(df["kind"]):
+        if k not in checks_mod.KINDS:
+            raise io.CorruptFileError(
+                f"{path}: row {i + 1}: kind must be one of {checks_mod.KINDS}, got {k!r}"
+            )
     df["passed"] = [_as_bool(v, path, i) for i, v in enumerate(df["passed"])]
     if "verdict" not in df.columns:
         df["verdict"] = np.where(df["passed"], "pass", "fail")
@@ -94,7 +118,7 @@ def read_checks(path) -> pd.DataFrame:
             df[col] = pd.to_numeric(df[col], errors="raise").astype(float)
         except (ValueError, TypeError) as err:
             raise io.CorruptFileError(f"{path}: column {col!r} must be numeric ({err})") from err
-    for col in ("check", "stage", "prediction", "tolerance", "figure", "detail"):
+    for col in ("check", "stage", "prediction", "interval", "tolerance", "power", "figure", "detail"):
         df[col] = df[col].fillna("").astype(str)
     bad = df["check"].str.strip() == ""
     if bad.any():
@@ -127,6 +151,38 @@ def collect_checks(paths, stage_order=STAGE_ORDER) -> pd.DataFrame:
     order.update({s: len(stage_order) + i for i, s in enumerate(others)})
     key = df["stage"].map(order).to_numpy()
     return df.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------- landing page
+def landing_stages(stages=STAGES, extra=EXTRA_CATEGORIES) -> list[dict]:
+    """The stages of the registry, in its order, then the report categories that are not a stage's
+    (``extra``: Provenance), for the landing page: name, title, category (``report_category``) and
+    summary: for a stage the first paragraph of its module's docstring (``pipeline/stages/<name>.py``,
+    read without importing it) less its "Stage <name>:" prefix and reST literal quotes ('' when the
+    module or its docstring is missing); for an extra category ``EXTRA_SUMMARIES``."""
+    out = []
+    for st in stages:
+        path = Path(__file__).with_name(f"{st.name}.py")
+        try:
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            doc = ""
+        first = " ".join(doc.split("\n\n", 1)[0].replace("``", "").split())
+        head, sep, rest = first.partition(": ")
+        summary = rest if sep and head.startswith("Stage") else first
+        out.append(
+            {"name": st.name, "title": st.title, "category": report_category(st.name), "summary": summary}
+        )
+    for name, title in extra.items():
+        out.append(
+            {
+                "name": name,
+                "title": title,
+                "category": report_category(name),
+                "summary": EXTRA_SUMMARIES.get(name, ""),
+            }
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------------ wall times
@@ -291,9 +347,10 @@ def make_report_tables(
 
     ``checks``: checks CSV paths. ``out``: output name -> path, with keys checks_csv, provenance_csv,
     provenance_json, outputs_csv, wall_csv, checks_html, checks_fragment, provenance_html,
-    provenance_fragment, wall_png, and ``tables``: a list of HTML paths, one per entry of
-    ``stage_tables`` (name -> CSV path, same order). ``strict``: raise ``TheoryCheckFailed``
-    naming the failed checks (after logging the table).
+    provenance_fragment, wall_png, optionally stages_fragment (the landing page's list of stages),
+    and ``tables``: a list of HTML paths, one per entry of ``stage_tables`` (name -> CSV path, same
+    order). ``strict``: raise ``TheoryCheckFailed`` naming the failed checks (after logging the
+    table).
     """
     logger = get_logger("report.tables", log)
     meta = {
@@ -312,6 +369,8 @@ def make_report_tables(
     links = figure_links(df["figure"].unique(), results, report_patterns)
     _save_text(out["checks_html"], page("Theory checks: prediction vs measurement", checks_html(df, digits)))
     _save_text(out["checks_fragment"], fragment(checks_html(df, digits, links=links, compact=True)))
+    if out.get("stages_fragment"):
+        _save_text(out["stages_fragment"], fragment(stages_html(landing_stages())))
     logger.info("verdicts:\n" + checks_markdown(df, digits))
 
     wall = collect_wall_times(Path(results) / "benchmarks", bench_patterns or {}, exclude=exclude_rules)

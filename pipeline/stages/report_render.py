@@ -3,7 +3,9 @@ and the provenance page as HTML, the wall-time figure. No verdict logic here (th
 ``pipeline.stages.report``): these functions only format the DataFrames they are given.
 
 Verdict colours: pass green, fail red, inconclusive amber (``VERDICT_CLASS``); ``fmt`` gives numbers
-``digits`` significant digits; figure names become links that open the figure's report entry.
+``digits`` significant digits; figure names become links that open the figure's report entry. The
+verdict table is shown as two: the predictions, then the identities under ``IDENTITIES_HEADING``
+(``split_kinds``). ``stages_html``: the landing page's list of the registry's stages.
 """
 
 from __future__ import annotations
@@ -45,26 +47,48 @@ def measured_text(row, digits: int = 4) -> str:
     return f"{m} [{lo}, {hi}]" if lo and hi else m
 
 
-def checks_markdown(df: pd.DataFrame, digits: int = 4) -> str:
-    """Summary line and the verdict table as GitHub Markdown."""
-    if not len(df):
-        return checks_mod.summary_line(df) + "\n"
+IDENTITIES_HEADING = "Implementation identities: exact to a tolerance"
+IDENTITIES_NOTE = (
+    "Exact for any correct implementation (an analytic identity, a second implementation, an exact "
+    "zero), checked to a numerical tolerance: they test the code, not the theory, and are counted "
+    "apart from the predictions."
+)
+
+
+def split_kinds(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(predictions, identities): the rows of each kind, in table order (``checks.kinds``: a table
+    without the kind column is all predictions)."""
+    ident = np.array([k == "identity" for k in checks_mod.kinds(df)], dtype=bool)
+    return df[~ident], df[ident]
+
+
+def _markdown_table(df: pd.DataFrame, digits: int) -> str:
     show = df.copy()
     show["passed"] = [VERDICT_CLASS[v][0] for v in checks_mod.verdicts(show)]
     show = show.drop(columns="verdict", errors="ignore").rename(columns={"passed": "verdict"})
     for col in ("measured", "ci_low", "ci_high"):
         show[col] = [fmt(v, digits) or ("n/a" if col == "measured" else "") for v in show[col]]
+    for col in ("check", "stage", "kind", "prediction", "interval", "tolerance", "power", "figure"):
+        if col in show:  # a bare | splits a Markdown cell
+            show[col] = show[col].fillna("").astype(str).str.replace("|", "\\|", regex=False)
+    return show.drop(columns="detail").to_markdown(index=False)
+
+
+def checks_markdown(df: pd.DataFrame, digits: int = 4) -> str:
+    """Summary line, the predictions' verdict table, the identities' table under the heading
+    ``IDENTITIES_HEADING``, and the details as a list, as GitHub Markdown."""
+    if not len(df):
+        return checks_mod.summary_line(df) + "\n"
+    predictions, identities = split_kinds(df)
+    out = checks_mod.summary_line(df) + "\n"
+    if len(predictions):
+        out += "\n## Predictions\n\n" + _markdown_table(predictions, digits) + "\n"
+    if len(identities):
+        out += (
+            f"\n## {IDENTITIES_HEADING}\n\n{IDENTITIES_NOTE}\n\n" + _markdown_table(identities, digits) + "\n"
+        )
     details = [f"- `{c}` ({st}): {d}" for c, st, d in zip(df["check"], df["stage"], df["detail"]) if d]
-    for col in ("check", "stage", "prediction", "tolerance", "figure"):
-        show[col] = show[col].str.replace("|", "\\|", regex=False)  # a bare | splits a Markdown cell
-    show = show.drop(columns="detail")
-    return (
-        checks_mod.summary_line(df)
-        + "\n\n"
-        + show.to_markdown(index=False)
-        + "\n"
-        + ("\nDetails:\n\n" + "\n".join(details) + "\n" if details else "")
-    )
+    return out + ("\nDetails:\n\n" + "\n".join(details) + "\n" if details else "")
 
 
 # ------------------------------------------------------------------------------------ HTML pages
@@ -76,6 +100,10 @@ _STYLE = """
                      vertical-align: top; }
 .ntkr th { background: #f1f5f9; font-weight: 600; }
 .ntkr td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ntkr td.num .interval { display: block; white-space: normal; text-align: right; min-width: 12em; }
+.ntkr h3.identities { margin-top: 1.2em; }
+.ntkr ol.stages { list-style: none; padding-left: 0; margin: 0.4em 0; }
+.ntkr ol.stages li { margin: 2px 0; }
 .ntkr tr.fail td { background: #fef2f2; }
 .ntkr .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-weight: 700;
                font-size: 11px; }
@@ -138,39 +166,62 @@ def _open_entry_js(path: str) -> str:
 def checks_html(
     df: pd.DataFrame, digits: int = 4, links: dict[str, str] | None = None, compact: bool = False
 ) -> str:
-    """The verdict table as an HTML <table> preceded by the summary line; row ids ``check-<id>``.
+    """The summary line, the predictions' verdict table and, under the heading
+    ``IDENTITIES_HEADING``, the identities' table, as HTML; row ids ``check-<id>``.
 
     ``links``: figure name -> report path; those figures become links that open the figure's entry
     (only inside the Snakemake report page, whose ``app`` they call).
     ``compact``: for the narrow landing page: stage under the check id, measured with its CI in
-    one cell, tolerance under the prediction, no detail.
+    one cell and what the interval is in small type under it, tolerance under the prediction, no
+    power, no detail. Otherwise every column but ``passed`` (the verdict column says it).
     """
     e = html.escape
     head = f"<p><b>{e(checks_mod.summary_line(df))}</b></p>"
     if not len(df):
         return head
+    predictions, identities = split_kinds(df)
+    parts = [head]
+    if len(predictions):
+        parts.append(_verdict_table(predictions, digits, links, compact))
+    if len(identities):
+        parts.append(f'<h3 class="identities">{e(IDENTITIES_HEADING)}</h3>')
+        parts.append(f'<p class="small">{e(IDENTITIES_NOTE)}</p>')
+        parts.append(_verdict_table(identities, digits, links, compact, "verdicts identities"))
+    return "\n".join(parts)
+
+
+def _verdict_table(
+    df: pd.DataFrame, digits: int, links: dict[str, str] | None, compact: bool, css_class: str = "verdicts"
+) -> str:
+    e = html.escape
     cols = (
         ["check / stage", "measured [CI]", "prediction / tolerance", "verdict", "figure"]
         if compact
-        else [c for c in checks_mod.COLUMNS if c != "passed"]  # the verdict column says it
+        else [c for c in checks_mod.COLUMNS if c != "passed"]
     )
     numeric = ("measured", "ci_low", "ci_high", "measured [CI]")
+    kinds = checks_mod.kinds(df)
     rows = []
-    for _, r in df.iterrows():
+    for kind, (_, r) in zip(kinds, df.iterrows()):
         verdict = r["verdict"] if "verdict" in r else ("pass" if bool(r["passed"]) else "fail")
         text, css = VERDICT_CLASS[verdict]
         fig = e(r["figure"])
         if links and r["figure"] in links:
             fig = f'<a href="{e(_open_entry_js(links[r["figure"]]))}">{fig}</a>'
+        interval = _text(r, "interval")
         cells = {
             "check": f"<code>{e(r['check'])}</code>",
             "stage": e(r["stage"]),
+            "kind": e(kind),
             "prediction": e(r["prediction"]),
+            "interval": f'<span class="small">{e(interval)}</span>',
             "tolerance": e(r["tolerance"]),
+            "power": f'<span class="small">{e(_text(r, "power"))}</span>',
             "verdict": f'<span class="badge {css}">{text}</span>',
             "figure": f'<span class="small">{fig}</span>',
             "detail": f'<span class="small">{e(r["detail"])}</span>',
-            "measured [CI]": e(measured_text(r, digits)),
+            "measured [CI]": e(measured_text(r, digits))
+            + (f'<br><span class="small interval">{e(interval)}</span>' if interval else ""),
         }
         cells["check / stage"] = f'{cells["check"]}<br><span class="small">{cells["stage"]}</span>'
         cells["prediction / tolerance"] = (
@@ -184,11 +235,35 @@ def checks_html(
         rows.append(f'<tr class="{verdict}" id="check-{e(r["check"])}">{tds}</tr>')
     header = "".join(f"<th>{e(c)}</th>" for c in cols)
     return (
-        head
-        + f'\n<table class="verdicts"><thead><tr>{header}</tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table>"
+        f'<table class="{css_class}"><thead><tr>{header}</tr></thead>\n'
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
+
+
+def _text(row, col: str) -> str:
+    """A text cell that older tables may lack or hold as NaN: ''."""
+    v = row[col] if col in row else ""
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def stages_html(stages) -> str:
+    """The landing page's list of stages, in registry order: each stage's report category (a link
+    that opens it in the report's menu, when the report has it), its name and one line on what it
+    does. ``stages``: dicts with name, category and summary (``report.landing_stages``)."""
+    e = html.escape
+    items = []
+    for st in stages:
+        name = urllib.parse.quote(st["category"])
+        js = (  # the browser decodes the %-escapes of a javascript: URL before running it
+            f"javascript:void((typeof categories !== 'undefined' && categories['{name}']) "
+            f"? app.showCategory('{name}') : 0)"
+        )
+        summary = f": {e(st['summary'])}" if st.get("summary") else ""
+        items.append(
+            f'<li id="stage-{e(st["name"])}"><a href="{e(js)}"><b>{e(st["category"])}</b></a> '
+            f"(<code>{e(st['name'])}</code>){summary}</li>"
+        )
+    return '<ol class="stages">\n' + "\n".join(items) + "\n</ol>"
 
 
 def frame_html(df: pd.DataFrame, digits: int = 4, max_rows: int = 2000) -> str:

@@ -41,7 +41,9 @@ the asymptote), spectra_gram.csv (d, n_points, seed, err, err_sqrt_n = err * sqr
 spectra_learning.csv (seed, k, rate, time, time_efold, rate_pred, time_pred, status).
 
 Checks (results/checks/spectra.csv): sphere_decay_exponent, sphere_odd_zero, depth_same_decay,
-gram_matches_analytic, circle_matches_exact, learning_time_exponent (see ``theory_checks``).
+gram_matches_analytic, circle_matches_exact, learning_time_exponent (see ``theory_checks``);
+sphere_odd_zero (the bias-free odd eigenvalues vanish exactly) and circle_matches_exact (the aliased
+Funk-Hecke sum equals the circulant spectrum) are identities, kind "identity".
 """
 
 from __future__ import annotations
@@ -531,6 +533,7 @@ def check_odd_zero(
     return Check(
         check="sphere_odd_zero",
         stage="spectra",
+        kind="identity",
         prediction="two-layer ReLU NTK without bias: mu_k = 0 for odd k >= 3; with a bias the odd "
         "eigenvalues are restored (same law as the even ones)",
         measured=max(leak),
@@ -588,6 +591,8 @@ def check_gram(dims, ns, err: np.ndarray, tol_c: float, ci: float, degrees: int)
         measured=float(worst["exponent"]),
         ci_low=float(worst["ci_low"]),
         ci_high=float(worst["ci_high"]),
+        interval=f"{ci:.0%} t-interval over {worst['n_seeds']} seeds (uniform point draws at every N) of the "
+        "per-seed log-log slope of the error vs N, at the dimension d with the largest (slowest) slope",
         tolerance=f"error = ||lambda/N - mu||_2 / mu_0 over the top eigenvalues (degrees <= {degrees}) <= "
         f"{tol_c:g}/sqrt(N) at every N (mean over draws), and the error's log-log slope in N "
         "(measured: the slowest d) has its CI below 0",
@@ -613,6 +618,7 @@ def check_circle(exact: np.ndarray, funk: np.ndarray, n: int, tol: float) -> Che
     return Check(
         check="circle_matches_exact",
         stage="spectra",
+        kind="identity",
         prediction="on n equally spaced circle points the Gram eigenvalues / n equal sum_j mu_(abs(k + j n))",
         measured=rel,
         tolerance=f"max abs(difference) / lambda_max <= {tol:g}",
@@ -655,6 +661,8 @@ def check_learning(
         measured=fit["exponent"],
         ci_low=fit["ci_low"],
         ci_high=fit["ci_high"],
+        interval=f"{ci:.0%} t-interval over {fit['n_seeds']} seeds of the per-seed log-log slope of the "
+        f"learning time vs k (k >= {k_min})",
         tolerance=f"slope in 2 +- {tol} (whole {ci:.0%} CI over seeds), analytic slope too",
         verdict=verdict,
         figure=FIG_LEARN,

@@ -47,9 +47,9 @@ import numpy as np
 
 from .. import io, provenance
 from ..checks import Check, log_check, write_checks
-from ..fits import fit_exponent, verdict_from_ci
+from ..fits import fit_exponent
 from ..models import MLPSpec
-from ..precision import scoped_x64
+from ..precision import scoped_x64, x64_context
 from ..progress import Progress, get_logger
 from ..training import RECORD_KEYS
 
@@ -101,17 +101,26 @@ def train_width(
     raises ``training.DivergenceError`` naming arch, width, seed and learning rate (nothing is
     written); ``mark`` keeps the run with ``diverged`` set and its records NaN after divergence.
     """
+    arch = section["archs"][arch_name]
+    x64 = bool(x64 or arch.get("x64", False))
+    with x64_context(x64):
+        return _train_width(arch_name, width, section, seed, data_path, out, log, x64, config)
+
+
+def _train_width(arch_name, width, section, seed, data_path, out, log, x64, config):
     jax, jnp, dtype = _jax_setup(x64)
     from .. import training
 
     logger = get_logger(f"train.{arch_name}.w{width}", log)
     arch = section["archs"][arch_name]
     data = load_data(data_path)
+    scale, centre = float(section["target_scale"]), bool(section["centre"])
+    data["y_train"], data["y_test"] = scale * data["y_train"], scale * data["y_test"]
     x = jnp.asarray(data["x_train"], dtype)
     y = jnp.asarray(data["y_train"], dtype)
     xt = jnp.asarray(data["x_test"], dtype)
     spec = MLPSpec.from_config(arch, width, x.shape[1])
-    seeds = np.arange(section["seeds"])
+    seeds = np.arange(arch.get("seeds") or section["seeds"])
     n_steps = int(section["steps"])
     steps = training.record_steps(n_steps, section["record"]["dense"], section["record"]["log"])
     lr_mode = section["lr_mode"]
@@ -123,6 +132,8 @@ def train_width(
     logger.info(
         f"{arch_name} width {width}: {spec}; {len(seeds)} seeds, {n_steps} steps, {len(steps)} recorded; "
         f"lr {section['lr']} ({lr_mode}{'' if lr_mode == 'relative' else ', ' + section['loss'] + ' loss'}); "
+        f"target x {scale:g}{', centred model f - f(w0)' if centre else ''}; "
+        f"{'float64' if x64 else 'float32'}; "
         f"device {jax.devices()[0].platform}; "
         f"{'fast hand-written' if training.uses_fast_path(spec) else 'autodiff'} gradient; "
         "seeds "
@@ -167,6 +178,7 @@ def train_width(
         on_compiled=on_compiled,
         heatmap_units=section["heatmap_units"],
         seed_batch=section["seed_batch"],
+        centre=centre,
     )
     wall = time.perf_counter() - t0
     msg = training.divergence_message(arch_name, width, seeds, res, res["eta"])
@@ -202,6 +214,9 @@ def train_width(
         lr_mode=lr_mode,
         lr_loss=section["loss"],
         loss="1/2 sum_i (f(x_i) - y_i)^2",
+        target_scale=scale,
+        centred=centre,
+        x64=x64,
         fast_gradient=training.uses_fast_path(spec),
         timing={
             "total_s": wall,
@@ -355,107 +370,174 @@ def table_rows(arch: str, arr: dict) -> list[dict]:
     return rows
 
 
-def exponents_table(df, ci: float):
+def lazy_widths(g, max_change: float) -> tuple[np.ndarray, np.ndarray]:
+    """(lazy, not lazy) widths of one arch's rows: lazy when the mean over its non-diverged seeds of
+    ||K_T - K_0||_F / ||K_0||_F is <= ``max_change`` (``train.lazy_max_kernel_change``)."""
+    change = g[~g["diverged"].astype(bool)].groupby("width")["k_drift_fro_T"].mean()
+    widths = np.sort(g["width"].unique())
+    ok = np.array([bool(np.isfinite(change.get(w, np.nan)) and change.get(w) <= max_change) for w in widths])
+    return widths[ok], widths[~ok]
+
+
+EXPONENT_COLUMNS = (
+    "arch",
+    "quantity",
+    "exponent",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+    "widths",
+    "excluded_widths",
+    "pair_exponent",
+    "pair_ci_low",
+    "pair_ci_high",
+    "pair_widths",
+)
+
+
+def exponents_table(df, ci: float, max_change: float = math.inf):
+    """Per (arch, quantity): the log-log slope over the LAZY widths (``lazy_widths``; the others are
+    listed in ``excluded_widths``) with its t-interval over seeds, and the slope between the two widest
+    lazy widths (``pair_*``: a curving log-log line shows as pair_exponent != exponent)."""
     import pandas as pd
 
     rows = []
     for arch, g in df.groupby("arch", sort=False):
-        widths = np.sort(g["width"].unique())
-        if widths.size < 2:  # nothing to fit
+        lazy, excluded = lazy_widths(g, max_change)
+        if np.sort(g["width"].unique()).size < 2:  # nothing to fit
             continue
         for q in QUANTITIES:
-            piv = g.pivot_table(index="seed", columns="width", values=q, dropna=False).reindex(columns=widths)
-            r = fit_exponent(widths, piv.to_numpy(), ci)
+            piv = g.pivot_table(index="seed", columns="width", values=q, dropna=False)
+            r = fit_exponent(lazy, piv.reindex(columns=lazy).to_numpy(), ci) if lazy.size >= 2 else None
+            pair = lazy[-2:]
+            rp = fit_exponent(pair, piv.reindex(columns=pair).to_numpy(), ci) if lazy.size >= 2 else None
+            nan = math.nan
             rows.append(
                 {
                     "arch": arch,
                     "quantity": q,
-                    "exponent": r["exponent"],
-                    "ci_low": r["ci_low"],
-                    "ci_high": r["ci_high"],
-                    "n_seeds": r["n_seeds"],
-                    "widths": " ".join(str(int(w)) for w in widths),
+                    "exponent": r["exponent"] if r else nan,
+                    "ci_low": r["ci_low"] if r else nan,
+                    "ci_high": r["ci_high"] if r else nan,
+                    "n_seeds": r["n_seeds"] if r else 0,
+                    "widths": " ".join(str(int(w)) for w in lazy),
+                    "excluded_widths": " ".join(str(int(w)) for w in excluded),
+                    "pair_exponent": rp["exponent"] if rp else nan,
+                    "pair_ci_low": rp["ci_low"] if rp else nan,
+                    "pair_ci_high": rp["ci_high"] if rp else nan,
+                    "pair_widths": " ".join(str(int(w)) for w in pair) if rp else "",
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["arch", "quantity", "exponent", "ci_low", "ci_high", "n_seeds", "widths"]
-    )
+    return pd.DataFrame(rows, columns=list(EXPONENT_COLUMNS))
 
 
-# (check id, quantity, predicted exponent, prediction, source and the weaker bound it sharpens)
-SHARP_PREDICTIONS = (
-    (
-        "lazy_weight_exponent",
-        "w_rel_T",
-        -0.5,
-        "||w_T - w_0|| / ||w_0|| ~ m^-1/2 (lazy training): exponent -0.5",
-        "Jacot et al. 2018; Lee et al. 2019 (weights move O(m^-1/2) relative to their norm)",
-    ),
-    (
-        "lazy_kernel_exponent",
-        "k_drift_fro_T",
-        -1.0,
-        "||K_T - K_0||_F / ||K_0||_F ~ m^-1 (NTK change during training is O(1/m)): exponent -1",
-        "Dyer & Gur-Ari 2019 (Feynman diagrams), Huang & Yau 2020 (neural tangent hierarchy); "
-        "sharpens the O(m^-1/2) bound (exponent <= -0.4) of Jacot et al. 2018 / Lee et al. 2019",
-    ),
-    (
-        "linearization_gap_exponent",
-        "lin_gap_T",
-        -0.5,
-        "||f_T - f_T^lin|| / ||f_T|| ~ m^-1/2 (training follows the linearised model): exponent -0.5",
-        "Lee et al. 2019, Theorem 2.1 (sup_t ||f_t - f_t^lin|| = O(m^-1/2)); "
-        "sharpens the weaker statement 'the gap shrinks with width' (exponent < 0)",
-    ),
+# Predicted exponents per (quantity, activation class): (check id, value, source). "smooth" = erf
+# (any activation with bounded second derivative); a missing entry = no value derived: reported only.
+_KERNEL_SMOOTH = (
+    "Dyer & Gur-Ari 2019 (Feynman diagrams: dK/dt = O(1/m)), Huang & Yau 2020 (neural tangent "
+    "hierarchy); both need a smooth activation; the general bound O(m^-1/2) (Jacot et al. 2018, Lee et "
+    "al. 2019) is looser"
 )
-SHARP_TOLERANCE = 0.15
+EXPONENT_PREDICTIONS = {
+    ("w_rel_T", "relu"): (
+        "lazy_weight_exponent",
+        -0.5,
+        "||w_T - w_0|| = O(1) in the NTK parameterisation while ||w_0|| ~ m^1/2 (Jacot et al. 2018; "
+        "Lee et al. 2019, Theorem G.1: weights stay in an O(m^-1/2)-relative ball)",
+    ),
+    ("w_rel_T", "smooth"): (
+        "lazy_weight_exponent",
+        -0.5,
+        "||w_T - w_0|| = O(1) in the NTK parameterisation while ||w_0|| ~ m^1/2 (Jacot et al. 2018; "
+        "Lee et al. 2019)",
+    ),
+    ("k_drift_fro_T", "smooth"): ("lazy_kernel_exponent", -1.0, _KERNEL_SMOOTH),
+    ("lin_gap_T", "relu"): (
+        "linearization_gap_exponent",
+        -0.5,
+        "Lee et al. 2019, Theorem 2.1 (sup_t ||f_t - f_t^lin|| = O(m^-1/2)); for a ReLU net the "
+        "activation-pattern changes of the O(m^-1/2)-moved units reach this order (measured -0.50 "
+        "[-0.53, -0.48] over widths 1024-65536, float64, 4 seeds, while developing this check)",
+    ),
+}
+NOT_PREDICTED = {
+    ("k_drift_fro_T", "relu"): "no value derived for ReLU: the O(1/m) of Dyer & Gur-Ari / Huang & Yau "
+    "needs a smooth activation; units whose activation pattern flips at a training point give terms "
+    "between m^-1 and the general m^-1/2 bound (measured about -0.6 with a drifting local slope): "
+    "reported, not checked; the smooth control arch checks -1",
+}
 
 
-def theory_checks(exps, check_arch: str, ci: float) -> list[Check]:
-    """The lazy-training exponents of ``check_arch`` against their sharpest predictions.
+def activation_class(activation: str) -> str:
+    return "relu" if activation == "relu" else "smooth"
 
-    Three-valued: pass when the whole CI of the exponent lies in prediction +- SHARP_TOLERANCE, fail
-    when it lies wholly outside, inconclusive otherwise (or without a CI: fewer than 2 seeds).
-    """
+
+def theory_checks(exps, arch_activations: dict, ci: float, tol: float, max_change: float) -> list[Check]:
+    """Value checks of the fitted lazy exponents under the verdict rule (``checks.prediction_check``):
+    for every arch in ``arch_activations`` (arch -> activation; the check arch first, then the smooth
+    control), every quantity with a prediction for its activation class. The fit uses the lazy widths
+    only; fewer than 2 of them: inconclusive. A check id that an earlier arch already used gets the
+    arch name as suffix."""
+    from ..checks import prediction_check
+
     fig = "train/train_lazy_vs_width.png"
-    tol = f"|exponent - prediction| <= {SHARP_TOLERANCE} (whole {int(ci * 100)}% CI)"
-    out = []
-    for cid, q, pred_exp, pred, source in SHARP_PREDICTIONS:
-        tol_q = tol.replace("prediction", f"({pred_exp:g})")
-        row = exps[(exps["arch"] == check_arch) & (exps["quantity"] == q)]
-        if row.empty or not np.isfinite(row["exponent"].iloc[0]):
+    out, used = [], set()
+    for arch, activation in arch_activations.items():
+        cls = activation_class(activation)
+        for q in QUANTITIES:
+            if (q, cls) not in EXPONENT_PREDICTIONS:
+                continue
+            cid, pred, source = EXPONENT_PREDICTIONS[(q, cls)]
+            cid = cid if cid not in used else f"{cid}_{arch}"
+            used.add(cid)
+            row = exps[(exps["arch"] == arch) & (exps["quantity"] == q)]
+            r = row.iloc[0] if len(row) else None
+            quantity = f"exponent of {q} vs width ({arch}, {activation})"
+            if r is None or not np.isfinite(r["exponent"]):
+                out.append(
+                    Check(
+                        cid,
+                        STAGE,
+                        f"{quantity} = {pred:g}",
+                        math.nan,
+                        f"|exponent - ({pred:g})| <= {tol:g} over the whole interval",
+                        verdict="inconclusive",
+                        figure=fig,
+                        detail=f"fewer than 2 lazy widths (||K_T - K_0||_F / ||K_0||_F <= {max_change:g}; "
+                        f"excluded: {'' if r is None else r['excluded_widths']}): no fit. Source: {source}",
+                    )
+                )
+                continue
+            lo, hi = float(r["ci_low"]), float(r["ci_high"])
+            half = (hi - lo) / 2 if np.isfinite(hi - lo) else 0.0
+            edge = pred + tol + half
             out.append(
-                Check(
+                prediction_check(
                     cid,
                     STAGE,
-                    pred,
-                    math.nan,
-                    tol_q,
-                    verdict="inconclusive",
+                    quantity=quantity,
+                    predicted=pred,
+                    tol=tol,
+                    estimate=float(r["exponent"]),
+                    ci_low=lo,
+                    ci_high=hi,
+                    interval=f"{int(ci * 100)}% t-interval over {int(r['n_seeds'])} seeds of the per-seed "
+                    f"log-log slope over widths {r['widths']}",
+                    source=source,
+                    tol_source="train.exponent_tol; the slope estimator's finite-width bias, measured as "
+                    "the drift of neighbouring-width slopes at lazy widths, is <= 0.03 for the weights "
+                    "and gap of the ReLU net and <= 0.1 for the kernel of the erf net",
+                    power=f"an exponent of {edge:.2f} or {pred - tol - half:.2f} fails (the interval "
+                    f"half-width {half:.3f} beyond the tolerance), e.g. the m^"
+                    + ("-1/2 bound (-0.5)" if pred == -1.0 else "-1 rate of a smooth net (-1)")
+                    + " fails",
                     figure=fig,
-                    detail=f"arch {check_arch}: fewer than 2 widths with finite values; no fit. "
-                    f"Source: {source}",
+                    detail=f"widths used (lazy: ||K_T - K_0||_F / ||K_0||_F <= {max_change:g}): "
+                    f"{r['widths']}; "
+                    f"excluded: {r['excluded_widths'] or 'none'}; widest pair {r['pair_widths']}: slope "
+                    f"{r['pair_exponent']:.3f} [{r['pair_ci_low']:.3f}, {r['pair_ci_high']:.3f}]",
                 )
             )
-            continue
-        r = row.iloc[0]
-        lo, hi = float(r["ci_low"]), float(r["ci_high"])
-        verdict = verdict_from_ci(lo, hi, pred_exp - SHARP_TOLERANCE, pred_exp + SHARP_TOLERANCE)
-        out.append(
-            Check(
-                cid,
-                STAGE,
-                pred,
-                float(r["exponent"]),
-                tol_q,
-                verdict=verdict,
-                ci_low=lo,
-                ci_high=hi,
-                figure=fig,
-                detail=f"arch {check_arch}, widths {r['widths']}, {int(r['n_seeds'])} seeds; "
-                f"{int(ci * 100)}% t-interval over per-seed log-log slopes. Source: {source}",
-            )
-        )
     return out
 
 
@@ -488,12 +570,14 @@ def summarize(
         arrays[(arch, width)] = arr
         rows += table_rows(arch, arr)
     df = pd.DataFrame(rows)
-    ci = section["ci"]
-    exps = exponents_table(df, ci)
+    ci, max_change = section["ci"], section["lazy_max_kernel_change"]
+    exps = exponents_table(df, ci, max_change)
     meta = provenance.metadata(section, full_config=config)
     io.save_table(out_table, df, meta=meta, markdown=True)
     io.save_table(out_exponents, exps, meta=meta, markdown=True)
-    checks = theory_checks(exps, section["check_arch"], ci)
+    checked = [section["check_arch"]] + ([section["control_arch"]] if section.get("control_arch") else [])
+    acts = {a: section["archs"][a].get("activation", "relu") for a in checked}
+    checks = theory_checks(exps, acts, ci, section["exponent_tol"], max_change)
     write_checks(out_checks, checks, meta=meta)
     for c in checks:
         log_check(logger, c)

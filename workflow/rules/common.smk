@@ -6,6 +6,7 @@
 # report into the verdict table). No path is typed twice.
 
 from pipeline.cost_model import job_mem_mb, job_runtime_min  # resources: from the cost model
+from pipeline.stages import report_category  # category= of every report(): "01 Data", ...
 
 TARGETS = {}  # stage -> final outputs of that stage
 CHECK_FILES = []  # results/checks/<stage>.csv of every stage

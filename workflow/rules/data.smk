@@ -60,7 +60,7 @@ rule data_figure:
         fig=report(
             f"{RESULTS}/figures/data/datasets.png",
             caption="../report/data_datasets.rst",
-            category="Data",
+            category=report_category("data"),
             labels={"figure": "the data sets of this run"},
         ),
     params:

@@ -67,13 +67,13 @@ rule fourier_ntk:
         fig_kernels=report(
             f"{RESULTS}/figures/fourier/ntk_mappings.png",
             caption="../report/fourier_ntk_mappings.rst",
-            category="Fourier features",
+            category=report_category("fourier"),
             labels={"figure": "NTK of the mappings"},
         ),
         fig_demo=report(
             f"{RESULTS}/figures/fourier/power_law_regression.png",
             caption="../report/fourier_power_law_regression.rst",
-            category="Fourier features",
+            category=report_category("fourier"),
             labels={"figure": "1D power-law mappings"},
         ),
     params:
@@ -109,19 +109,19 @@ rule fourier_summary:
         fig_recon=report(
             f"{RESULTS}/figures/fourier/reconstructions.png",
             caption="../report/fourier_reconstructions.rst",
-            category="Fourier features",
+            category=report_category("fourier"),
             labels={"figure": "reconstructions"},
         ),
         fig_sweep=report(
             f"{RESULTS}/figures/fourier/scale_sweep.png",
             caption="../report/fourier_scale_sweep.rst",
-            category="Fourier features",
+            category=report_category("fourier"),
             labels={"figure": "scale sweep"},
         ),
         fig_curves=report(
             f"{RESULTS}/figures/fourier/training_curves.png",
             caption="../report/fourier_training_curves.rst",
-            category="Fourier features",
+            category=report_category("fourier"),
             labels={"figure": "training curves"},
         ),
         checks=f"{RESULTS}/checks/fourier.csv",

@@ -67,13 +67,13 @@ rule ntk_summary:
         fig_error=report(
             f"{RESULTS}/figures/ntk/error_vs_width.png",
             caption="../report/ntk_error_vs_width.rst",
-            category="NTK at initialisation",
+            category=report_category("ntk"),
             labels={"figure": "error vs width"},
         ),
         fig_heatmaps=report(
             f"{RESULTS}/figures/ntk/kernel_heatmaps.png",
             caption="../report/ntk_kernel_heatmaps.rst",
-            category="NTK at initialisation",
+            category=report_category("ntk"),
             labels={"figure": "kernel heat-maps"},
         ),
     params:
@@ -102,7 +102,7 @@ rule ntk_depth:
         fig=report(
             f"{RESULTS}/figures/ntk/error_vs_width_depth.png",
             caption="../report/ntk_error_vs_width_depth.rst",
-            category="NTK at initialisation",
+            category=report_category("ntk"),
             labels={"figure": "error vs width, by depth"},
         ),
     params:

@@ -97,19 +97,19 @@ rule realdata_summary:
         fig_pca=report(
             f"{RESULTS}/figures/realdata/kernel_pca.png",
             caption="../report/realdata_kernel_pca.rst",
-            category="Real data",
+            category=report_category("realdata"),
             labels={"figure": "kernel PCA of the NTK on digits"},
         ),
         fig_path=report(
             f"{RESULTS}/figures/realdata/function_path.png",
             caption="../report/realdata_function_path.rst",
-            category="Real data",
+            category=report_category("realdata"),
             labels={"figure": "GD path in function space (Jacot Fig. 3)"},
         ),
         fig_regression=report(
             f"{RESULTS}/figures/realdata/regression.png",
             caption="../report/realdata_regression.rst",
-            category="Real data",
+            category=report_category("realdata"),
             labels={"figure": "NTK regression vs nets vs baselines"},
         ),
     params:

@@ -91,31 +91,31 @@ rule regimes_summary:
         fig_alpha=report(
             f"{RESULTS}/figures/regimes/alpha_sweep.png",
             caption="../report/regimes_alpha_sweep.rst",
-            category="Regimes",
+            category=report_category("regimes"),
             labels={"figure": "lazy vs rich: alpha sweep"},
         ),
         fig_width=report(
             f"{RESULTS}/figures/regimes/width_sweep.png",
             caption="../report/regimes_width_sweep.rst",
-            category="Regimes",
+            category=report_category("regimes"),
             labels={"figure": "feature change vs width"},
         ),
         fig_coord=report(
             f"{RESULTS}/figures/regimes/coord_check.png",
             caption="../report/regimes_coord_check.rst",
-            category="Regimes",
+            category=report_category("regimes"),
             labels={"figure": "muP coordinate check"},
         ),
         fig_lr=report(
             f"{RESULTS}/figures/regimes/lr_transfer.png",
             caption="../report/regimes_lr_transfer.rst",
-            category="Regimes",
+            category=report_category("regimes"),
             labels={"figure": "learning-rate transfer"},
         ),
         fig_teacher=report(
             f"{RESULTS}/figures/regimes/teacher_student.png",
             caption="../report/regimes_teacher_student.rst",
-            category="Regimes",
+            category=report_category("regimes"),
             labels={"figure": "teacher-student vs init scale"},
         ),
     params:

@@ -11,13 +11,15 @@ snakemake/report/__init__.py and report/html_reporter/template/components/*.js):
     output:
         fig=report(f"{RESULTS}/figures/ntk/error_vs_width.png",
                    caption="../report/ntk_error_vs_width.rst",  # path relative to workflow/rules/
-                   category="NTK",                              # your stage's title
+                   category=report_category("ntk"),             # your stage's category
                    subcategory="Width sweep",                   # optional
                    labels={"figure": "error vs width", "part": "K^(a)"}),
 
-- category: one per stage, e.g. its title ("Data", "NTK", "Training", "Convergence", "Fourier
-  features"); the same string for every figure of the stage. The menu lists categories
-  alphabetically, beside ours: "Theory checks" and "Provenance".
+- category: one per stage, always report_category("<stage>") (common.smk imports it from
+  pipeline.stages): the stage's registry position and title, "02 NTK at initialisation". The
+  menu lists categories alphabetically (localeCompare), so the zero-padded number keeps them in
+  the registry's order, ours last: "09 Theory checks" and "10 Provenance". A caption links a
+  category by that name: `02 NTK at initialisation`_.
 - tables: the report stage renders every results/tables/*.csv in TARGETS[stage] as HTML and puts it
   into your figures' category (found from your figures under figures/<stage>/): in subcategory
   "Tables" if your figures use subcategories, else in the figures' list under their first label
@@ -68,23 +70,24 @@ rule report_tables:
         wall_csv=f"{RESULTS}/tables/wall_times.csv",
         wall_md=f"{RESULTS}/tables/wall_times.md",
         checks_fragment=f"{RESULTS}/report/theory_checks_fragment.html",
+        stages_fragment=f"{RESULTS}/report/stages_fragment.html",
         provenance_fragment=f"{RESULTS}/report/provenance_fragment.html",
         checks_html=report(
             f"{RESULTS}/report/theory_checks.html",
             caption="../report/theory_checks.rst",
-            category="Theory checks",
+            category=report_category("report"),
             labels={"table": "verdicts: prediction vs measurement"},
         ),
         provenance_html=report(
             f"{RESULTS}/report/provenance.html",
             caption="../report/provenance.rst",
-            category="Provenance",
+            category=report_category("provenance"),
             labels={"entry": "config, versions, commit, device, wall times"},
         ),
         wall_png=report(
             f"{RESULTS}/figures/report/wall_times.png",
             caption="../report/wall_times.rst",
-            category="Provenance",
+            category=report_category("provenance"),
             labels={"entry": "wall time per rule (figure)"},
         ),
         tables=[

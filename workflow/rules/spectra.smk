@@ -82,19 +82,19 @@ rule spectra_summary:
         fig_decay=report(
             f"{RESULTS}/figures/spectra/decay.png",
             caption="../report/spectra_decay.rst",
-            category="Spectra",
+            category=report_category("spectra"),
             labels={"figure": "eigenvalue decay"},
         ),
         fig_gram=report(
             f"{RESULTS}/figures/spectra/gram.png",
             caption="../report/spectra_gram.rst",
-            category="Spectra",
+            category=report_category("spectra"),
             labels={"figure": "Gram vs analytic"},
         ),
         fig_learning=report(
             f"{RESULTS}/figures/spectra/learning_time.png",
             caption="../report/spectra_learning_time.rst",
-            category="Spectra",
+            category=report_category("spectra"),
             labels={"figure": "learning time vs k"},
         ),
     params:

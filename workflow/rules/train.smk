@@ -54,25 +54,25 @@ rule train_summary:
         fig_lazy=report(
             f"{RESULTS}/figures/train/train_lazy_vs_width.png",
             caption="../report/train_lazy_vs_width.rst",
-            category="Lazy training",
+            category=report_category("train"),
             labels={"figure": "weight and NTK change vs width"},
         ),
         fig_heatmap=report(
             f"{RESULTS}/figures/train/train_weights_heatmap.png",
             caption="../report/train_weights_heatmap.rst",
-            category="Lazy training",
+            category=report_category("train"),
             labels={"figure": "first-layer weights, t = 0 vs T"},
         ),
         fig_loss=report(
             f"{RESULTS}/figures/train/train_loss_curves.png",
             caption="../report/train_loss_curves.rst",
-            category="Lazy training",
+            category=report_category("train"),
             labels={"figure": "loss curves by width"},
         ),
         fig_lin=report(
             f"{RESULTS}/figures/train/train_linearized_outputs.png",
             caption="../report/train_linearized_outputs.rst",
-            category="Lazy training",
+            category=report_category("train"),
             labels={"figure": "network vs linearised model"},
         ),
     params:
@@ -129,7 +129,7 @@ if JACOT_WIDTHS:
             fig=report(
                 f"{RESULTS}/figures/train/train_jacot_fig1.png",
                 caption="../report/train_jacot_fig1.rst",
-                category="Lazy training",
+                category=report_category("train"),
                 labels={"figure": "Jacot et al. 2018 Fig. 1"},
             ),
         params:
