@@ -27,11 +27,13 @@ Rate table results/tables/convergence_rates.csv, one row per (arch, width, seed,
   status: ok | null (eigenvalue ~ 0, no rate predicted) | below_floor | few_points (no fit).
 
 Theory checks (results/checks/convergence.csv), for the first architecture analysed (the two-layer ReLU
-net; the others are in the table and figures): rate_agreement (widest width: every K0 eigenspace
-with lambda >= agreement_ratio ||dK||_2 within agreement_rtol, >= agreement_min_spaces of them),
-odd_harmonics_zero (first bias-free two-layer ReLU arch on the circle: analytic lambda_k of odd
-k >= 3 below odd_zero_rtol lambda_max and their residual changing by < odd_max_decay), and
-loss_curve_agreement (widest width: max_t |L_t - L_t^pred(K0)| / L_0 <= loss_rtol).
+net; the others are in the table and figures), at its widest width: rate_agreement (every target
+harmonic with a nonzero NTK eigenvalue: the fitted rate of the K0 eigenspace carrying it within
++-agreement_rtol of -ln(1 - eta lambda), t-interval over seeds; inconclusive for a harmonic with
+lambda < agreement_ratio ||dK||_2), odd_harmonics_zero (an identity; first bias-free two-layer ReLU
+arch on the circle: analytic lambda_k of odd k >= 3 below odd_zero_rtol lambda_max and their
+residual changing by < odd_max_decay), and loss_curve_agreement (per target harmonic,
+max_t |r_k(t) - r_k^pred(t)| / r_k(0) <= loss_rtol with the linear theory of K0: what decays).
 """
 
 from __future__ import annotations
@@ -479,6 +481,7 @@ def odd_harmonics_zero(
     return Check(
         check=name,
         stage="convergence",
+        kind="identity",
         prediction="bias-free two-layer ReLU NTK: lambda_k = 0 for odd k >= 3, so the residual of those "
         "harmonics never decays",
         measured=measured,

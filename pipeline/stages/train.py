@@ -13,8 +13,10 @@ Jobs (workflow/rules/train.smk):
 Train file results/train/{arch}/w{width}.npz (+ sidecar .npz.json), all seeds stacked on axis 0;
 S seeds, T recorded steps, N train and M test inputs, L1 = depth + 1 layers:
   seeds (S,), width (), steps (T,) ascending from 0 to the last step; x_train (N, d), y_train (N,),
-  x_test (M, d), y_test (M,) copied from the data set; eta (S,) the step size used, on the 1/2-sum
-  loss; lambda_max (S,) of K0; loss (S, T); f_train (S, T, N), f_test (S, T, M) network outputs;
+  x_test (M, d), y_test (M,) from the data set, the targets times ``train.target_scale`` (what the
+  net fits); eta (S,) the step size used, on the 1/2-sum loss; lambda_max (S,) of K0; loss (S, T);
+  f_train (S, T, N), f_test (S, T, M) network outputs, of the centred model f(w) - f(w0) when
+  ``train.centre`` (the net is then trained on y + f(w0), so u_t = f_train - y_train either way);
   f_lin_train, f_lin_test the linearised model (same GD, same init); w_rel (S, T) =
   ||w_t - w_0|| / ||w_0||, w_rel_layers (S, T, L1); K0, KT (S, N, N) empirical NTK at the first and
   last step; k_drift_fro (S, T) = ||K_t - K_0||_F / ||K_0||_F; k_drift_op (S, T) = ||K_t - K_0||_2;
@@ -34,8 +36,15 @@ Table results/tables/lazy_training.csv, one row per (arch, width, seed):
   and figures); diverged_step: step at which it did (-1: none).
 Exponents results/tables/lazy_training_exponents.csv, one row per (arch, quantity): arch;
   quantity (w_rel_T | k_drift_fro_T | k_drift_op_T | lin_gap_T); exponent: mean over seeds of the
-  per-seed log-log slope against width; ci_low, ci_high: its t-interval over seeds (confidence
-  ``train.ci``); n_seeds; widths (space-separated).
+  per-seed log-log slope against width over the LAZY widths (mean ||K_T - K_0||_F / ||K_0||_F <=
+  ``train.lazy_max_kernel_change``); ci_low, ci_high: its t-interval over seeds (confidence
+  ``train.ci``); n_seeds; widths (the lazy widths used), excluded_widths; pair_exponent,
+  pair_ci_low, pair_ci_high, pair_widths: the same slope between the two widest lazy widths.
+
+Checks (``theory_checks``, the verdict rule of ``checks.prediction_check``, tolerance
+``train.exponent_tol``): for ``check_arch`` (ReLU) weights -1/2 and linearisation gap -1/2; for the
+smooth ``control_arch`` (erf) weights -1/2 and kernel change -1 (Dyer & Gur-Ari 2019). The ReLU
+kernel change has no derived value (``NOT_PREDICTED``) and is reported only.
 """
 
 from __future__ import annotations
