@@ -24,7 +24,6 @@ SECTION = {
     "min_points": 3,
     "agreement_ratio": 5.0,
     "agreement_rtol": 0.05,
-    "agreement_min_spaces": 3,
     "odd_zero_rtol": 1e-6,
     "odd_max_decay": 0.01,
     "harmonic_present": 0.01,

@@ -14,8 +14,9 @@ from pipeline.stages import convergence as conv
 def test_runs_follow_train_section():
     cfg = validate_config(load_yaml(TINY))
     runs = conv.convergence_runs(cfg)
-    expect = [(a, w) for a, arch in cfg["train"]["archs"].items() for w in sorted(arch["widths"])]
-    assert runs == expect
+    chosen = cfg["convergence"]["archs"]  # tiny: the two ReLU nets, not the erf control
+    expect = [(a, w) for a in chosen for w in sorted(cfg["train"]["archs"][a]["widths"])]
+    assert runs == expect and len(cfg["train"]["archs"]) > len(chosen)
     cfg["convergence"]["archs"] = ["two_layer_relu_bias"]
     assert conv.convergence_runs(cfg) == [r for r in expect if r[0] == "two_layer_relu_bias"]
 

@@ -184,9 +184,11 @@ def test_divergence_mark_keeps_run_out_of_fits_and_figures(work):
     assert row["exponent"] == pytest.approx(expected)
     assert [c.check for c in checks] == [
         "lazy_weight_exponent",
-        "lazy_kernel_exponent",
         "linearization_gap_exponent",
+        "lazy_weight_exponent_two_layer_erf",
+        "lazy_kernel_exponent",
     ]
+    assert [c.verdict for c in checks[2:]] == ["inconclusive"] * 2  # the control arch was not run here
     for f in figs.values():
         assert (tmp / "mark" / f).stat().st_size > 10_000
 
@@ -201,7 +203,9 @@ def test_tiny_workflow_train_stage(tiny_run):
         assert meta["arch_name"] == arch and meta["width"] == w and meta["dataset"] == "circle"
         assert (meta["b_std"] is None) == (arch != "two_layer_relu_bias")
         assert meta["centred"] and meta["target_scale"] == 0.05
-        assert np.allclose(arr["f_train"][:, 0], 0) and np.allclose(arr["f_lin_test"][:, 0], 0)  # centred
+        assert (
+            np.abs(arr["f_train"][:, 0]).max() < 1e-5 and np.abs(arr["f_lin_test"][:, 0]).max() < 1e-5
+        )  # centred
         log = (res / "logs" / "train" / f"{arch}_w{w}.log").read_text()
         assert "elapsed=" in log and "eta=" in log and "loss=" in log
         assert (res / "benchmarks" / "train" / f"{arch}_w{w}.tsv").exists()
