@@ -590,6 +590,15 @@ def summarize(
     write_checks(out_checks, checks, meta=meta)
     for c in checks:
         log_check(logger, c)
+    for arch, activation in acts.items():  # measured, but no value derived: say so beside the checks
+        for (q, cls), why in NOT_PREDICTED.items():
+            r = exps[(exps["arch"] == arch) & (exps["quantity"] == q)]
+            if cls == activation_class(activation) and len(r):
+                r = r.iloc[0]
+                logger.info(
+                    f"not checked: {arch} {q} exponent {r['exponent']:.3f} "
+                    f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]: {why}"
+                )
     n_div = int(df["diverged"].sum())
     if n_div:
         logger.warning(f"{n_div} diverged run(s) left out of fits and figures")
