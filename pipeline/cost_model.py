@@ -39,16 +39,17 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - convergence_kinf: the analytic K_inf on N points (neural-tangents, float64): ~ 100 N^2 (L + 1).
 - convergence_fit (one arch x width): eigendecompositions of K0, K_inf (~10 N^3) and the projections
   of the R recorded residuals 2 R N^2 per seed:   S (10 N^3 + 2 R N^2) + 10 N^3.
-- fourier_train / fourier_sweep (one image set x mapping / sigma): n images of P = (r/2)^2 train and
+- fourier_train / fourier_sweep (one image set x mapping / swept scale): n images of P = (r/2)^2 train and
   Q = (r/2)^2 test pixels, D features (``fourier_features.n_features``), a coordinate MLP of
   Pm = D W + (H-1) W^2 + 3 W (+ biases) parameters trained by full-batch Adam:
       n (T 6 P Pm + T 12 Pm + E 2 (P + Q) Pm + 2 r^2 Pm) + 4 (P + Q + r^2) D
   (E = T / eval_every + 1 evaluations, the last term the reconstruction). Memory: b images at once
   (``batch_images``, 0 = all), each 3 P (D + H W) activation floats and 5 Pm optimiser floats, plus the
   features (P + Q + r^2) D.
-- fourier_ntk: per mapping the kernel profiles and spectra on the n_grid grid (~ 2 n_grid^2 + anchors
-  n_grid D), and per power of the 1D demo an ensemble of ``seeds`` MLPs (width w, H hidden layers)
-  trained by GD for ``steps`` steps on n_train points: seeds 6 n_train P_demo steps.
+- fourier_ntk: per mapping (and per bandwidth sigma x draw of B) the kernel profiles and spectra on the
+  n_grid grid (~ 2 n_grid^2 + anchors n_grid D), and per power of the 1D demo an ensemble of
+  ``seeds`` MLPs (width w, H hidden layers) trained by GD for ``steps`` steps on n_train points:
+  seeds 6 n_train P_demo steps.
 - realdata_fig3 (one job; N = fig3.n_points digits, d = 64, the fig3 net of depth L with bias): the
   analytic NTK on the batch and its kernel PCA, then per width of fig3.widths S trials of T GD steps
   with R records, K0 and K_T and the numpy eigh of each K0:
@@ -79,6 +80,12 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
       sum_w p O S T_c 6 B_c P_w + sum_w p n_lr S (6 T_r B_r + 2 E) P_w.
 - regimes_teacher: n_tau x trials students (P = units (dim + 1)) trained T steps on N points, test
   loss every ``eval_every`` steps on M points:   n_tau trials (6 N P T + (T / eval_every + 2) 2 M P).
+- depth_theory (numpy float64): the quadrature study, A activations x O orders x C = 112 covariances x
+  (n^2 + n_ref^2) evaluations of phi and phi' (~20 flops each) plus the wide-kernel Monte Carlo
+  A x 2 covariances x S x n: ~ 20 A (C sum_o (n_o^2) + C n_ref^2 + 8 S_w n_w).
+- depth_nets: S seeds x (G 2 L n^2 + X 8 P 2 L n^2) (gradient norms on G grid points, 4P inputs on X
+  sw2 values) + S_k G_k (2 L n_k^2 K + 2 L R n_k^2 K) (the NTK, K = 2 inputs, R read-outs), x2 in float64.
+- depth_gauss: 2 activations x widths x nets x depth x (2 n^2 + n^2 normal draws ~ 10 flops each).
 - everything else (data, summaries, figures, report): overhead only (``modeled = True`` when the
   rule is known to do no heavy numerics, see ``CONSTANT_RULES``).
 
@@ -139,11 +146,14 @@ EFFICIENCY = {
     "realdata_fig3": 0.75,
     "realdata_regression": 0.08,
     "spectra_analytic": 0.005,
-    "spectra_gram": 0.12,
-    "spectra_learning": 0.065,
-    "regimes_circle": 0.02,
-    "regimes_mup": 0.15,
+    "spectra_gram": 1.0,  # N to 800, 24 draws: the model's 10 N^3 overstates eigvalsh (~4/3 N^3 + O(N^2))
+    "spectra_learning": 0.3,  # width 8192, 6 seeds vmapped: larger matmuls use the core better
+    "regimes_circle": 0.024,  # recalibrated for 6 seeds (9 -> 12 s measured)
+    "regimes_mup": 0.33,  # recalibrated for 8 lr-transfer and 16 coord seeds (15 -> 22 s measured)
     "regimes_teacher": 0.7,
+    "depth_theory": 0.03,
+    "depth_nets": 0.2,
+    "depth_gauss": 0.1,
 }
 # On a GPU the same small programs reach a smaller fraction of a much higher peak.
 GPU_EFFICIENCY = 0.25
@@ -166,6 +176,7 @@ CONSTANT_RULES = {
     "realdata_summary": "plot",
     "spectra_summary": "plot",
     "regimes_summary": "plot",
+    "depth_summary": "plot",
     "all": "plot",
 }
 # The default GPU: one H100-class card (SXM H100: ~67 TFLOP/s fp32 without tensor cores; we assume
@@ -371,8 +382,9 @@ def cost_fourier_train(config: dict, imageset, mapping) -> Cost:
     return _fourier_cost(config, imageset, mapping)
 
 
-def cost_fourier_sweep(config: dict, imageset, sigma=None) -> Cost:
-    return _fourier_cost(config, imageset, "gaussian")
+def cost_fourier_sweep(config: dict, imageset, mapping="gaussian", scale=None) -> Cost:
+    """One scale of the gaussian or positional sweep: the fourier_train model of that mapping."""
+    return _fourier_cost(config, imageset, mapping)
 
 
 def cost_fourier_ntk(config: dict) -> Cost:
@@ -380,7 +392,7 @@ def cost_fourier_ntk(config: dict) -> Cost:
     dm = kc["demo"]
     g = int(kc["n_grid"])
     dim = 2 * int(kc["n_freq"])
-    n_maps = 4 + len(kc["bandwidth_sigmas"])
+    n_maps = 4 + len(kc["bandwidth_sigmas"]) * int(kc.get("bandwidth_seeds", 1))
     kernels = n_maps * (2 * g * g + 4 * g * dim)
     w, h = int(dm["width"]), int(kc["hidden_layers"])
     p_demo = 2 * int(dm["n_harmonics"]) * w + (h - 1) * w * w + 2 * w * h + 1
@@ -425,13 +437,19 @@ def cost_realdata_fig3(config: dict) -> Cost:
 
 
 def cost_realdata_regression(config: dict, dataset) -> Cost:
-    """Per kernel depth the analytic NTK / NNGP on the n + m rows and their (F + 1) eigh per kernel;
-    per net width S seeds of T GD steps (centred, outputs on n + m rows before and after)."""
+    """Per kernel-input convention and depth the analytic NTK / NNGP on the n + m rows and their
+    (F + 1) eigh per kernel; per net width S seeds of T GD steps (centred, outputs on n + m rows before
+    and after)."""
     sec = config["realdata"]["regression"]
     n_tr, m, d, c = real_split(config, dataset)
     n = min(n_tr, int(sec["max_train"])) if sec.get("max_train") else n_tr
     folds, s, t = int(sec["cv_folds"]), int(sec["seeds"]), int(sec["steps"])
-    flops = sum(100.0 * (n + m) ** 2 * (int(l) + 1) + 2 * (folds + 1) * 10 * n**3 for l in sec["depths"])
+    n_inputs = len(
+        sec.get("inputs", ("standardised", "augmented_sphere", "sphere"))
+    )  # kernel input conventions
+    flops = n_inputs * sum(
+        100.0 * (n + m) ** 2 * (int(l) + 1) + 2 * (folds + 1) * 10 * n**3 for l in sec["depths"]
+    )
     net, peak = sec["net"], 8 * 4 * (n + m) ** 2
     for w in sec["widths"]:
         p = n_params(layer_sizes(d, int(w), int(net["depth"]), c), net.get("b_std") is not None)
@@ -522,6 +540,41 @@ def cost_regimes_teacher(config: dict) -> Cost:
     return Cost(float(flops), peak)
 
 
+def cost_depth_theory(config: dict) -> Cost:
+    """The quadrature study (112 covariances per activation and order), the wide-kernel Monte Carlo."""
+    sec = config["depth"]
+    q, w = sec["quadrature"], sec["wide_kernel"]
+    n_act, cov = 11, 112
+    evals = cov * (sum(int(o) ** 2 for o in q["orders"]) + int(q["reference_order"]) ** 2)
+    flops = 20.0 * n_act * (evals + 8 * int(w["seeds"]) * int(w["width"]))
+    peak = 8 * 4 * 64 * int(q["reference_order"]) ** 2 + 8 * 4 * int(w["seeds"]) * int(w["width"])
+    return Cost(flops, peak, kind="data")
+
+
+def cost_depth_nets(config: dict) -> Cost:
+    """Gradient norms on the sw2 grid, pair correlations on the xi sw2 values, the NTK by depth."""
+    sec = config["depth"]
+    p, k, t = sec["propagation"], sec["ntk"], sec["theory"]
+    g = int(round((t["sigma_w2_max"] - t["sigma_w2_min"]) / t["sigma_w2_step"])) + 1
+    n, depth, s = int(p["width"]), int(p["depth"]), int(p["seeds"])
+    prop = s * 2 * depth * n * n * (g + len(p["xi_sigma_w2"]) * 4 * int(p["pairs"]))
+    nk, dk = int(k["width"]), int(k["depth"])
+    reads = dk // int(k["stride"]) + int(k["outputs"])
+    ntk = int(k["seeds"]) * len(k["sigma_w2"]) * 2 * dk * nk * nk * 2 * (1 + reads)
+    x64 = 2.0 if sec["nets_x64"] else 1.0
+    peak = 8 * (depth * n * n * 2 + dk * nk * nk * 2)
+    return Cost(x64 * float(prop + ntk), peak, compiles=3)
+
+
+def cost_depth_gauss(config: dict) -> Cost:
+    """Two activations x widths x nets x depth x (matmul 2 n^2 + n^2 normal draws at ~10 flops)."""
+    ng = config["depth"]["nongauss"]
+    depth, nets, chunk = int(ng["depth"]), int(ng["nets"]), int(ng["chunk"])
+    flops = sum(2 * nets * depth * 12 * int(w) ** 2 for w in ng["widths"])
+    peak = F32 * 2 * chunk * max(int(w) for w in ng["widths"]) ** 2
+    return Cost(float(flops), peak, compiles=2 * len(ng["widths"]))
+
+
 RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "ntk_init": cost_ntk_init,
     "ntk_analytic": cost_ntk_analytic,
@@ -541,6 +594,9 @@ RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "regimes_circle": cost_regimes_circle,
     "regimes_mup": cost_regimes_mup,
     "regimes_teacher": cost_regimes_teacher,
+    "depth_theory": cost_depth_theory,
+    "depth_nets": cost_depth_nets,
+    "depth_gauss": cost_depth_gauss,
 }
 
 

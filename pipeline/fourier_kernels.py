@@ -114,7 +114,7 @@ def train_ensemble(
     """Full-batch GD (1/2-sum loss, step eta) of the finite NTK-parameterised net, vmapped over seeds.
 
     g_train (N, D), y (N,), g_test (M, D) mapped inputs. Returns f_train (S, N), f_test (S, M) after
-    ``steps`` steps.
+    ``steps`` steps and f0_train (S, N), f0_test (S, M) at initialisation.
     """
     g_train, g_test, eta = jnp.asarray(g_train, dtype), jnp.asarray(g_test, dtype), float(eta)
     y = jnp.asarray(y, dtype)[:, None]
@@ -123,12 +123,12 @@ def train_ensemble(
         params = init_params(key, spec, dtype)
         loss = lambda p: 0.5 * jnp.sum((apply(p, g_train, spec) - y) ** 2)  # noqa: E731
         step = lambda _, p: jax.tree_util.tree_map(lambda w, g: w - eta * g, p, jax.grad(loss)(p))  # noqa: E731
+        f0 = apply(params, g_train, spec)[:, 0], apply(params, g_test, spec)[:, 0]
         params = jax.lax.fori_loop(0, steps, step, params)
-        return apply(params, g_train, spec)[:, 0], apply(params, g_test, spec)[:, 0]
+        return apply(params, g_train, spec)[:, 0], apply(params, g_test, spec)[:, 0], *f0
 
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
-    f_tr, f_te = jax.jit(jax.vmap(one))(keys)
-    return np.asarray(f_tr), np.asarray(f_te)
+    return tuple(np.asarray(v) for v in jax.jit(jax.vmap(one))(keys))
 
 
 # --- the three experiments of rule fourier_ntk (pure: config section in, arrays out) -------------
@@ -176,26 +176,53 @@ def mapping_kernels(kc: dict, mappings, seed: int, anchors=(0.2, 0.5, 0.8), wind
     return out
 
 
+def gaussian_reference_f90(deltas: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """f90 (``bandwidth``) of exp(-2 pi^2 w^2 Delta^2) on the grid ``deltas`` for every w of ``widths``:
+    a kernel whose spectrum is a Gaussian of std w, so that its exact f90 is proportional to w (the
+    known answer against which the f90 estimator's discretisation bias is measured)."""
+    out = []
+    for w in np.asarray(widths, float):
+        f, lam = spectrum(np.exp(-2.0 * np.pi**2 * w**2 * deltas**2), deltas)
+        out.append(bandwidth(f, lam))
+    return np.asarray(out)
+
+
 def bandwidth_sweep(kc: dict, seed: int) -> dict:
     """The Gaussian mapping's NTK spectrum and 90% bandwidth for every sigma of
-    ``kc["bandwidth_sigmas"]`` (sorted): bw_sigmas, bw_f90, bw_lam (n_sigma, n_freq)."""
+    ``kc["bandwidth_sigmas"]`` (sorted) and ``kc["bandwidth_seeds"]`` draws of B (seeds seed + i):
+    bw_sigmas (n_sigma,), bw_f90 (n_seeds, n_sigma), bw_lam (n_sigma, n_freq) of the first draw, and
+    bw_ref_f90 (n_sigma,): the f90 of Gaussian kernels whose spectral std is kappa sigma, kappa matched
+    so that the reference f90 equals the first draw's at the smallest sigma (same grid, same estimator:
+    its log-log slope against sigma measures the estimator's bias, the exact answer being 1)."""
     deltas = delta_grid(kc["n_grid"])
     spec = kernel_spec(2 * kc["n_freq"], kc["hidden_layers"], kc["w_std"], kc["b_std"])
     sigmas = np.asarray(sorted(kc["bandwidth_sigmas"]), float)
-    bw, lams = [], []
-    for s in sigmas:
-        B, a = ff.mapping_matrices("gaussian", 1, kc["n_freq"], s, kc["pe_scale"], seed)
-        f, lam = spectrum(profiles(spec, B, a, deltas, np.array([0.0]))[0], deltas)
-        bw.append(bandwidth(f, lam))
-        lams.append(lam)
-    return {"bw_sigmas": sigmas, "bw_f90": np.asarray(bw), "bw_lam": np.stack(lams)}
+    f90 = np.zeros((int(kc["bandwidth_seeds"]), len(sigmas)))
+    lams = []
+    for i in range(f90.shape[0]):
+        for j, s in enumerate(sigmas):
+            B, a = ff.mapping_matrices("gaussian", 1, kc["n_freq"], s, kc["pe_scale"], seed + i)
+            f, lam = spectrum(profiles(spec, B, a, deltas, np.array([0.0]))[0], deltas)
+            f90[i, j] = bandwidth(f, lam)
+            if i == 0:
+                lams.append(lam)
+    z90 = gaussian_reference_f90(deltas, [1.0 / sigmas[0]])[0] * sigmas[0]  # f90 of a unit-std spectrum
+    kappa = f90[0, 0] / (z90 * sigmas[0])
+    return {
+        "bw_sigmas": sigmas,
+        "bw_f90": f90,
+        "bw_lam": np.stack(lams),
+        "bw_ref_f90": gaussian_reference_f90(deltas, kappa * sigmas),
+    }
 
 
 def power_law_demo(kc: dict, seed: int, on_power=None) -> dict:
     """1D regression with power-law mappings a_j = j^-p, b_j = j (Tancik et al. Fig. 3): per power p
     of ``kc["demo"]["powers"]``, the kernel GD prediction after ``steps`` steps and at T = inf, an
-    ensemble of trained nets (``seeds``) and the training kernel's eigenvalues. ``on_power(i, p,
-    rel_err)`` is called after each power (progress logging)."""
+    ensemble of trained nets (``seeds``), each net's own linearisation under the analytic NTK,
+    f_lin(x*) = f_0(x*) + K(x*, X) K^-1 (I - (I - eta K)^T) (y - f_0(X)) (``demo_lin``, (P, S, M); the
+    infinite-width limit of that very net, Lee et al. 2019), and the training kernel's eigenvalues.
+    ``on_power(i, p, rel_err)`` is called after each power (progress logging)."""
     dm = kc["demo"]
     x_tr = np.arange(dm["n_train"]) / dm["n_train"]
     x_te = np.arange(dm["n_test"]) / dm["n_test"]
@@ -205,7 +232,7 @@ def power_law_demo(kc: dict, seed: int, on_power=None) -> dict:
     seeds = np.arange(dm["seeds"]) + 1000 * seed
     n_in = 2 * dm["n_harmonics"]
     spec = kernel_spec(n_in, kc["hidden_layers"], kc["w_std"], kc["b_std"], width=dm["width"])
-    nets, k_t, k_inf, eigs = [], [], [], []
+    nets, lins, k_t, k_inf, eigs = [], [], [], [], []
     for i, p in enumerate(powers):
         B, a = ff.power_law(p, dm["n_harmonics"])
         k_tr = mapped_ntk(spec, B, a, x_tr[:, None])
@@ -214,8 +241,10 @@ def power_law_demo(kc: dict, seed: int, on_power=None) -> dict:
         k_t.append(gd_kernel_prediction(k_tr, k_x, y_tr, eta, dm["steps"]))
         k_inf.append(gd_kernel_prediction(k_tr, k_x, y_tr, eta, None))
         g_tr, g_te = ff.encode(x_tr[:, None], B, a), ff.encode(x_te[:, None], B, a)
-        _, f_te = train_ensemble(spec, g_tr, y_tr, g_te, eta, dm["steps"], seeds)
+        _, f_te, f0_tr, f0_te = train_ensemble(spec, g_tr, y_tr, g_te, eta, dm["steps"], seeds)
         nets.append(f_te)
+        resid = y_tr[:, None] - f0_tr.T.astype(np.float64)  # (N, S)
+        lins.append(f0_te + gd_kernel_prediction(k_tr, k_x, resid, eta, dm["steps"]).T)
         eigs.append(np.sort(np.linalg.eigvalsh(k_tr))[::-1])
         if on_power is not None:
             on_power(i, float(p), float(np.linalg.norm(f_te.mean(0) - k_t[-1]) / np.linalg.norm(k_t[-1])))
@@ -226,6 +255,7 @@ def power_law_demo(kc: dict, seed: int, on_power=None) -> dict:
         "demo_y_test": y_te,
         "demo_powers": powers,
         "demo_nets": np.stack(nets),
+        "demo_lin": np.stack(lins),
         "demo_kernel_T": np.stack(k_t),
         "demo_kernel_inf": np.stack(k_inf),
         "demo_eigs": np.stack(eigs),

@@ -1,4 +1,4 @@
-"""Small real data sets bundled with scikit-learn (no download), split and normalised one fixed way.
+"""Small real data sets bundled with scikit-learn (no download): split, standardised, kernel inputs.
 
 Sets (``SETS``): digits (1797 x 64, the 8x8 images, 10 classes), breast_cancer (569 x 30, 2
 classes), wine (178 x 13, 3 classes), iris (150 x 4, 3 classes) and diabetes (442 x 10,
@@ -9,23 +9,33 @@ Split: one seeded train/test split per set (``split``: scikit-learn's ``train_te
 rows in the test set. Every later subsample (``subsample``) and cross-validation fold (``cv_folds``)
 is drawn from the TRAINING rows only; no test row is ever seen before the final evaluation.
 
-Input normalisation (``normalise``; the one convention of the stage):
+Features (``standardise``; what every method sees first): every feature standardised with the
+TRAINING split's mean and standard deviation (a constant feature, std 0, becomes 0: e.g. the
+always-blank corner pixels of digits). The baselines (RBF kernel ridge, random forests) use these
+standardised features z as a practitioner would; the written ``x_train`` / ``x_test`` are z.
 
-1. standardise every feature with the TRAINING split's mean and standard deviation (a constant
-   feature, std 0, becomes 0: e.g. the always-blank corner pixels of digits);
-2. scale every row (train and test alike, each on its own) to Euclidean norm sqrt(d_in).
+Kernel inputs (``kernel_inputs(z, convention)``, ``INPUT_CONVENTIONS``; the NTK / NNGP and the nets):
 
-So x . x / d_in = 1 for every input: with the NTK parameterisation's first layer (x / sqrt(d_in),
-``input_scaling: ntk``) every input has the same first-layer variance 1 + b_std^2 and the kernels
-depend on the inputs' angles only, as for Jacot et al.'s inputs on a sphere. Step 2 uses no
-statistics, so it leaks nothing from test to train.
+- ``standardised``: z itself. The rows keep their norms (E ||z||^2 = d_in on the training rows). A
+  bias-free ReLU kernel is homogeneous, K(c x, x') = c K(x, x'); with the bias beta the norm enters
+  through the ratio ||x||^2 / d_in : beta^2. Either way the row norm, which carries class information
+  (iris: the petal sizes), is kept.
+- ``augmented_sphere``: [z, 1] (a constant coordinate, one standard deviation) projected onto the
+  sphere of radius sqrt(d_in + 1): every input has the same norm, as Jacot et al.'s theory assumes,
+  and the norm of z survives as the angle to the constant axis.
+- ``sphere``: z projected onto the sphere of radius sqrt(d_in) (the stage's former convention): the
+  row norm is thrown away.
+
+With the NTK parameterisation's first layer x / sqrt(d_in) the two sphere conventions give every
+input the first-layer variance 1 + beta^2. None of the three uses statistics beyond step 1's, so
+none leaks from test to train.
 
 Targets: classification sets have integer labels ``y`` and one-hot MSE targets ``t`` (n, C) in
 {0, 1} (prediction = argmax); diabetes has ``y`` = the disease progression and ``t`` (n, 1) = y
 standardised with the training mean and std (R^2 is the same on either scale).
 
-Arrays of a written set (``make_dataset``, float64): x_train (n, d), x_test (m, d), y_train (n,),
-y_test (m,), t_train (n, C), t_test (m, C), idx_train (n,), idx_test (m,) (rows of the raw
+Arrays of a written set (``make_dataset``, float64): x_train (n, d), x_test (m, d) (standardised),
+y_train (n,), y_test (m,), t_train (n, C), t_test (m, C), idx_train (n,), idx_test (m,) (rows of the raw
 scikit-learn array), feature_mean / feature_std (d,) of step 1, target_mean / target_std, n_classes
 (0 for regression), task ("classification" | "regression").
 """
@@ -36,10 +46,13 @@ import numpy as np
 
 SETS = ("digits", "breast_cancer", "wine", "iris", "diabetes")
 REGRESSION = ("diabetes",)
-NORMALISATION = (
-    "features standardised with the training split's mean and std (constant features -> 0), "
-    "then every row scaled to Euclidean norm sqrt(d_in)"
-)
+NORMALISATION = "features standardised with the training split's mean and std (constant features -> 0)"
+INPUT_CONVENTIONS = ("standardised", "augmented_sphere", "sphere")
+INPUT_TEXT = {
+    "standardised": "standardised features, row norms kept",
+    "augmented_sphere": "[z, 1] projected onto the sphere of radius sqrt(d_in + 1)",
+    "sphere": "standardised rows projected onto the sphere of radius sqrt(d_in) (norm discarded)",
+}
 
 
 def task(name: str) -> str:
@@ -78,20 +91,33 @@ def split(y: np.ndarray, test_fraction: float, seed: int, stratify: bool) -> tup
     return np.sort(tr), np.sort(te)
 
 
-def normalise(x_train: np.ndarray, x_test: np.ndarray):
-    """Standardise with the training statistics, then rows to norm sqrt(d).
+def standardise(x_train: np.ndarray, x_test: np.ndarray):
+    """Standardise both splits with the training statistics (constant features -> 0).
 
-    Returns (x_train, x_test, mean, std)."""
+    Returns (z_train, z_test, mean, std)."""
     mean = x_train.mean(0)
     std = x_train.std(0)
     std = np.where(std > 1e-12 * max(1.0, float(np.abs(x_train).max())), std, np.inf)  # constant -> 0
+    return (x_train - mean) / std, (x_test - mean) / std, mean, np.where(np.isfinite(std), std, 0.0)
 
-    def rows(x):
-        z = (x - mean) / std
-        norm = np.linalg.norm(z, axis=1, keepdims=True)
-        return np.sqrt(x.shape[1]) * z / np.where(norm > 0, norm, 1.0)
 
-    return rows(x_train), rows(x_test), mean, np.where(np.isfinite(std), std, 0.0)
+def to_sphere(x: np.ndarray) -> np.ndarray:
+    """Every row scaled to Euclidean norm sqrt(d) (a zero row stays zero)."""
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.sqrt(x.shape[1]) * x / np.where(norm > 0, norm, 1.0)
+
+
+def kernel_inputs(z: np.ndarray, convention: str) -> np.ndarray:
+    """The kernel / net inputs of standardised rows z (n, d) under ``convention`` (module docstring):
+    (n, d), or (n, d + 1) for ``augmented_sphere``."""
+    z = np.asarray(z, dtype=np.float64)
+    if convention == "standardised":
+        return z
+    if convention == "augmented_sphere":
+        return to_sphere(np.concatenate([z, np.ones((len(z), 1))], axis=1))
+    if convention == "sphere":
+        return to_sphere(z)
+    raise ValueError(f"unknown input convention {convention!r}; allowed: {list(INPUT_CONVENTIONS)}")
 
 
 def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -99,11 +125,11 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def make_dataset(name: str, test_fraction: float = 0.25, seed: int = 0) -> dict[str, np.ndarray]:
-    """Load, split and normalise ``name``; the arrays listed in the module docstring."""
+    """Load, split and standardise ``name``; the arrays listed in the module docstring."""
     x, y = load_raw(name)
     kind = task(name)
     tr, te = split(y, test_fraction, seed, stratify=kind == "classification")
-    x_train, x_test, mean, std = normalise(x[tr], x[te])
+    x_train, x_test, mean, std = standardise(x[tr], x[te])
     if kind == "classification":
         n_classes = int(y.max()) + 1
         t_train, t_test = one_hot(y[tr], n_classes), one_hot(y[te], n_classes)

@@ -62,7 +62,9 @@ def test_realdata_regression_flops_formula(config):
     assert cm.real_split(config, "digits") == (n, m, d, classes)
     n = min(n, sec["max_train"])
     f, s, t = sec["cv_folds"], sec["seeds"], sec["steps"]
-    kernels = sum(100 * (n + m) ** 2 * (l + 1) + 20 * (f + 1) * n**3 for l in sec["depths"])
+    kernels = len(sec["inputs"]) * sum(
+        100 * (n + m) ** 2 * (l + 1) + 20 * (f + 1) * n**3 for l in sec["depths"]
+    )
     assert sec["net"]["depth"] == 1 and sec["net"]["b_std"] is not None
     nets = 0
     for w in sec["widths"]:

@@ -10,7 +10,9 @@ import pytest
 from pipeline import kernel_pca as kp
 from pipeline import kernel_regression as kr
 from pipeline import real_datasets as rd
-from pipeline.stages import realdata as stage
+from pipeline.stages import realdata_common as common
+from pipeline.stages import realdata_fig3 as fig3_mod
+from pipeline.stages import realdata_regression as reg_mod
 
 # ------------------------------------------------------------------------------------------------
 # data: loaders, split, normalisation, subsamples and CV folds
@@ -36,12 +38,18 @@ def test_loaders_shapes_split_and_normalisation(name, n, d, classes):
     # disjoint, covering split of the raw rows
     assert not set(a["idx_train"]) & set(a["idx_test"])
     assert sorted(np.concatenate([a["idx_train"], a["idx_test"]])) == list(range(n))
-    # every row has norm sqrt(d) (test rows too: the row scaling uses no statistics)
-    np.testing.assert_allclose(np.linalg.norm(a["x_train"], axis=1), math.sqrt(d), rtol=1e-12)
-    np.testing.assert_allclose(np.linalg.norm(a["x_test"], axis=1), math.sqrt(d), rtol=1e-12)
-    # standardisation used the TRAINING statistics only
+    # standardised with the TRAINING statistics only: mean 0, std 1 (or 0 for a constant feature)
     x_raw, y_raw = rd.load_raw(name)
     np.testing.assert_allclose(a["feature_mean"], x_raw[a["idx_train"]].mean(0))
+    np.testing.assert_allclose(a["x_train"].mean(0), 0.0, atol=1e-10)
+    np.testing.assert_allclose(a["x_train"].std(0)[a["feature_std"] > 0], 1.0, rtol=1e-10)
+    # the kernel-input conventions: sphere rows have norm sqrt(d), augmented ones sqrt(d + 1)
+    for x in (a["x_train"], a["x_test"]):
+        np.testing.assert_allclose(np.linalg.norm(rd.kernel_inputs(x, "sphere"), axis=1), math.sqrt(d))
+        aug = rd.kernel_inputs(x, "augmented_sphere")
+        assert aug.shape == (len(x), d + 1)
+        np.testing.assert_allclose(np.linalg.norm(aug, axis=1), math.sqrt(d + 1))
+        np.testing.assert_array_equal(rd.kernel_inputs(x, "standardised"), x)
     if classes:
         np.testing.assert_array_equal(np.argmax(a["t_train"], 1), a["y_train"])
         # stratified: class proportions of train and test agree within one row per class
@@ -62,11 +70,19 @@ def test_split_is_deterministic_and_seeded():
         rd.load_raw("mnist")
 
 
-def test_constant_features_become_zero():
+def test_constant_features_become_zero_and_norms_survive_the_augmented_sphere():
     x = np.array([[1.0, 5.0, 0.0], [2.0, 5.0, 1.0], [3.0, 5.0, 0.0]])
-    xtr, xte, mean, std = rd.normalise(x, x[:1])
+    xtr, xte, mean, std = rd.standardise(x, x[:1])
     assert np.all(xtr[:, 1] == 0) and std[1] == 0
-    np.testing.assert_allclose(np.linalg.norm(xtr, axis=1), math.sqrt(3))
+    np.testing.assert_allclose(np.linalg.norm(rd.kernel_inputs(xtr, "sphere"), axis=1), math.sqrt(3))
+    # two rows along the same direction, norms 1 and 3: the sphere makes them equal (norm lost),
+    # the augmented sphere keeps them apart (norm kept as the angle to the constant axis)
+    z = np.array([[1.0, 0.0], [3.0, 0.0]])
+    sph, aug = rd.kernel_inputs(z, "sphere"), rd.kernel_inputs(z, "augmented_sphere")
+    np.testing.assert_allclose(sph[0], sph[1])
+    assert np.linalg.norm(aug[0] - aug[1]) > 0.3
+    with pytest.raises(ValueError, match="input convention"):
+        rd.kernel_inputs(z, "whitened")
 
 
 def test_subsample_and_cv_folds_stay_in_the_training_rows():
@@ -201,70 +217,145 @@ def test_gd_records_matches_training_gd_run_for_a_shared_target():
 
     from pipeline import training
 
-    spec = stage.net_spec({"depth": 2, "activation": "relu", "w_std": 1.0, "b_std": 0.1}, 32, 3)
+    spec = common.net_spec({"depth": 2, "activation": "relu", "w_std": 1.0, "b_std": 0.1}, 32, 3)
     x = jnp.asarray(np.random.default_rng(5).standard_normal((10, 3)), jnp.float32)
     y = jnp.sin(x[:, 0])
     params0 = training.init_batch(jax.random.PRNGKey(0), spec, [0, 1])
     _, loss_ref = training.gd_run(spec, params0, x, y, 0.05, 12)
-    _, fs, loss = stage.gd_records(
+    _, fs, loss = common.gd_records(
         spec, params0, x, jnp.broadcast_to(y[None, :, None], (2, 10, 1)), 0.05, [0, 5, 12]
     )
     assert fs.shape == (2, 3, 10, 1) and loss.shape == (2, 3)
     np.testing.assert_allclose(loss[:, -1], np.asarray(loss_ref)[-1], rtol=1e-4)
     np.testing.assert_allclose(loss[:, 1], np.asarray(loss_ref)[5], rtol=1e-4)
     with pytest.raises(ValueError, match="steps"):
-        stage.gd_records(spec, params0, x, y[None, :, None], 0.05, [1, 5])
+        common.gd_records(spec, params0, x, y[None, :, None], 0.05, [1, 5])
 
 
 # ------------------------------------------------------------------------------------------------
 # checks: pass and must-fail cases
 
-SECTION = {"ci": 0.95, "fig3": {"rate_tolerance": 0.1}}
+SECTION = {
+    "ci": 0.95,
+    "fig3": {"rate_tolerance": 0.1, "exponent_tol": 0.1, "classes": [0, 1]},
+}
+LAM2 = 0.02
+RATE = -math.log1p(-LAM2) / LAM2  # the discrete-GD prediction of pc_decay_rate at lr 1
 
 
-def _runs(widths, h_scale, rate, lam2=0.02, trials=3, seed=0):
+def _runs(widths, h_exp=-0.5, dev_exp=-0.5, rate=RATE, trials=4, noise=0.01, seed=0):
+    """Synthetic Figure-3 paths with known laws: max_t ||h_t|| ~ w^h_exp, max_t ||f_t - f_t^lin|| ~
+    w^dev_exp, ||g_t|| = a exp(-rate lambda_2 t) (lr 1 on N = 64 points)."""
     rng = np.random.default_rng(seed)
     t = np.arange(0, 101, 10)
+    bump = np.sin(np.pi * t / 100)[None]
     runs = []
     for w in widths:
-        noise = 1 + 0.01 * rng.standard_normal((trials, 1))
+        jit = 1 + noise * rng.standard_normal((trials, 1))
         runs.append(
             {
                 "width": np.int64(w),
                 "t": t,
                 "amplitude": np.float64(0.5),
+                "eta": np.float64(1 / 64),
                 "f_star": np.zeros((trials, 64)),
-                "g": 0.5 * np.exp(-rate * lam2 * noise * t[None]),
-                "h": h_scale(w) * np.sin(np.pi * t / 100)[None] * noise,
+                "g": 0.5 * np.exp(-rate * LAM2 * jit * t[None]),
+                "h": 0.3 * w**h_exp * bump * jit,
+                "h_lin": 0.3 * w**h_exp * bump,
+                "dev_lin": 0.1 * w**dev_exp * bump * jit,
+                "f2_alignment": np.ones(trials),
             }
         )
     return runs
 
 
-def test_path_checks_pass_and_fail():
+def _verdicts(runs, widths, section=SECTION):
+    cks = fig3_mod.path_checks(widths, runs, LAM2, section)
+    assert [c.check for c in cks] == ["pc_straight_line", "pc_training_deviation", "pc_decay_rate"]
+    assert all(c.kind == "prediction" and c.power and c.interval for c in cks)
+    return [c.verdict for c in cks], cks
+
+
+def test_path_checks_pass_at_the_predicted_values():
     widths = [100, 300, 1000]
-    ok = stage.path_checks(widths, _runs(widths, lambda w: 0.3 * w**-0.5, 1.0), 0.02, SECTION)
-    assert [c.check for c in ok] == ["pc_straight_line", "pc_decay_rate"]
-    assert [c.verdict for c in ok] == ["pass", "pass"]
-    assert abs(ok[0].measured + 0.5) < 0.05 and abs(ok[1].measured - 1.0) < 0.02
-    bad = stage.path_checks(widths, _runs(widths, lambda w: 1e-4 * w**0.5, 1.5), 0.02, SECTION)
-    assert [c.verdict for c in bad] == ["fail", "fail"]  # deviation grows with width; rate 50% off
-    assert "Jacot" in bad[0].detail and "lambda_2" in bad[1].detail
+    v, cks = _verdicts(_runs(widths), widths)
+    assert v == ["pass", "pass", "pass"]
+    assert abs(cks[0].measured + 0.5) < 0.02 and abs(cks[2].measured - RATE) < 0.02
+    assert "Jacot" in cks[0].detail and "Lee et al." in cks[1].detail and "lambda_2" in cks[2].detail
 
 
-def test_gap_check_pass_fail_inconclusive():
-    widths = [64, 256, 1024]
+def test_pc_straight_line_fails_at_a_slope_of_minus_0_3_and_cannot_tell_minus_0_4():
+    widths = [100, 300, 1000]
+    assert _verdicts(_runs(widths, h_exp=-0.3), widths)[0][0] == "fail"
+    assert _verdicts(_runs(widths, h_exp=0.5), widths)[0][0] == "fail"  # growing with width
+    # the former sign check's kind of result (slope -0.4 with spread) is no longer a pass
+    assert _verdicts(_runs(widths, h_exp=-0.4, noise=0.05), widths)[0][0] == "inconclusive"
+
+
+def test_pc_training_deviation_is_a_bound_and_fails_at_a_slower_decay():
+    widths = [100, 300, 1000]
+    assert _verdicts(_runs(widths, dev_exp=-1.0), widths)[0][1] == "pass"  # O(1/m) is within the bound
+    assert _verdicts(_runs(widths, dev_exp=-0.8), widths)[0][1] == "pass"
+    assert _verdicts(_runs(widths, dev_exp=-0.3), widths)[0][1] == "fail"  # slower than m^-1/2
+    assert _verdicts(_runs(widths, dev_exp=0.0), widths)[0][1] == "fail"  # does not shrink
+    assert _verdicts(_runs([100, 1000], dev_exp=-1.0), [100, 1000])[0][1] == "inconclusive"
+
+
+def test_pc_decay_rate_fails_20_percent_off_and_two_widths_are_inconclusive():
+    widths = [100, 300, 1000]
+    assert _verdicts(_runs(widths, rate=1.2 * RATE), widths)[0][2] == "fail"
+    assert _verdicts(_runs(widths, rate=0.8 * RATE), widths)[0][2] == "fail"
+    v, _ = _verdicts(_runs([100, 1000]), [100, 1000])
+    assert v[0] == "inconclusive"  # a slope through two widths is not a value check
+
+
+def test_linearised_path_is_exact_kernel_gd():
+    rng = np.random.default_rng(7)
+    b = rng.standard_normal((2, 12, 12))
+    K0 = b @ np.swapaxes(b, 1, 2) / 12
+    f0, fs = rng.standard_normal((2, 12)), rng.standard_normal((2, 12))
+    eta = 0.5 / np.linalg.eigvalsh(K0).max()
+    path = fig3_mod.linearised_path(K0, f0, fs, eta, [0, 3, 7])
+    for s in range(2):
+        f = f0[s].copy()
+        for t in range(8):
+            if t in (0, 3, 7):
+                np.testing.assert_allclose(path[s, [0, 3, 7].index(t)], f, rtol=1e-10, atol=1e-12)
+            f = f - eta * K0[s] @ (f - fs[s])
+
+
+def test_fig3_batch_draws_only_the_chosen_classes():
+    labels = np.repeat(np.arange(10), 20)
+    pos = fig3_mod.fig3_batch(labels, [0, 1], 30, seed=0)
+    assert len(pos) == 30 and set(labels[pos]) <= {0, 1}
+    assert len(fig3_mod.fig3_batch(labels, [], 150, seed=0)) == 150  # empty: every class
+    with pytest.raises(ValueError, match="exceeds"):
+        fig3_mod.fig3_batch(labels, [0, 1], 41, seed=0)
+
+
+def test_gap_check_value_prediction_pass_fail_inconclusive():
+    widths = [64, 256, 1024, 4096]
     rng = np.random.default_rng(6)
-    shrink = np.array(widths, float)[None] ** -0.5 * np.exp(0.02 * rng.standard_normal((3, 3)))
-    c, table = stage.gap_check({"iris": shrink, "wine": 2 * shrink}, widths, 0.95)
+
+    def law(exp, noise=0.02):
+        return np.array(widths, float)[None] ** exp * np.exp(noise * rng.standard_normal((3, len(widths))))
+
+    c, table = reg_mod.gap_check({"iris": law(-0.5), "wine": 2 * law(-0.5)}, widths, 0.95, 0.1)
     assert c.verdict == "pass" and c.check == "wide_net_matches_ntk_regression" and len(table) == 2
-    assert abs(c.measured + 0.5) < 0.05
-    grow = np.array(widths, float)[None] ** 0.3 * np.exp(0.02 * rng.standard_normal((3, 3)))
-    c, _ = stage.gap_check({"iris": shrink, "wine": grow}, widths, 0.95)
-    assert c.verdict == "fail" and "wine" in c.detail and c.measured > 0
-    flat = np.exp(0.3 * rng.standard_normal((3, 3)))
-    c, _ = stage.gap_check({"iris": shrink, "wine": flat}, widths, 0.95)
-    assert c.verdict in ("inconclusive", "fail")
+    assert c.kind == "prediction" and c.power
+    # the issue's alternative: iris -0.336 [-0.395, -0.277] passed the former sign check; it fails now
+    c, _ = reg_mod.gap_check({"digits": law(-0.5), "iris": law(-0.336, 0.005)}, widths, 0.95, 0.1)
+    assert c.verdict == "fail" and "iris" in c.interval and abs(c.measured + 0.336) < 0.02
+    c, _ = reg_mod.gap_check({"iris": law(0.3)}, widths, 0.95, 0.1)
+    assert c.verdict == "fail"
+    c, _ = reg_mod.gap_check({"iris": law(-0.5)[:, :2]}, widths[:2], 0.95, 0.1)
+    assert c.verdict == "inconclusive"  # two widths
+    # only the asymptotic widths count: a pre-asymptotic -0.336 below min_width is not tested
+    c, table = reg_mod.gap_check({"iris": law(-0.336, 0.005)}, widths, 0.95, 0.1, min_width=1024)
+    assert c.verdict == "inconclusive" and math.isnan(c.measured) and "ALL widths" in c.detail
+    assert abs(table[0]["exponent"] + 0.336) < 0.02  # reported over all widths
+    c, _ = reg_mod.gap_check({"iris": law(-1.0)}, widths, 0.95, 0.1, min_width=256)
+    assert c.verdict == "fail"  # an O(1/m) law fails on the asymptotic widths 256, 1024, 4096
 
 
 # ------------------------------------------------------------------------------------------------
@@ -303,11 +394,20 @@ def test_tiny_run_outputs(tiny_run):
     acc = pd.read_csv(res / "tables" / "realdata_accuracy.csv")
     assert set(acc["dataset"]) == set(sec["datasets"])
     assert {"ntk", "nngp", "net", "ntk_gd", "rbf_krr", "random_forest"} <= set(acc["method"])
+    conventions = set(sec["regression"].get("inputs", rd.INPUT_CONVENTIONS))
+    assert set(acc[acc["method"] == "ntk"]["inputs"]) == conventions
+    assert set(acc[acc["method"].isin(["rbf_krr", "random_forest"])]["inputs"]) == {"standardised"}
     assert ((acc["test_mean"] > 0.3) & (acc["test_mean"] <= 1.0)).all()  # every method learns something
     gap = pd.read_csv(res / "tables" / "realdata_net_gap.csv")
     assert len(gap) == len(sec["datasets"]) * len(sec["regression"]["widths"]) * sec["regression"]["seeds"]
     checks = pd.read_csv(res / "checks" / "realdata.csv").set_index("check")
-    assert set(checks.index) == {"pc_straight_line", "pc_decay_rate", "wide_net_matches_ntk_regression"}
+    assert set(checks.index) == {
+        "pc_straight_line",
+        "pc_training_deviation",
+        "pc_decay_rate",
+        "wide_net_matches_ntk_regression",
+    }
+    assert set(checks["kind"]) == {"prediction"} and checks["power"].str.len().min() > 0
     assert set(checks["verdict"]) <= {"pass", "fail", "inconclusive"}
     assert checks.loc["wide_net_matches_ntk_regression", "verdict"] != "fail"
     assert (

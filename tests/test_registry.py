@@ -48,7 +48,7 @@ def test_report_categories_sort_in_stage_order():
     registry's order, the report's own categories last."""
     names = [report_category(s.name) for s in STAGES] + [report_category(n) for n in EXTRA_CATEGORIES]
     assert names[0] == "01 Data" and names[1] == "02 NTK at initialisation"
-    assert names[-2:] == ["09 Theory checks", "10 Provenance"]
+    assert names[-2:] == ["10 Theory checks", "11 Provenance"]
     assert sorted(names) == names and sorted(names, key=str.casefold) == names
     assert len({n.split(" ", 1)[0] for n in names}) == len(names)  # one number each
     assert [n.split(" ", 1)[1] for n in names[: len(STAGES)]] == [s.title for s in STAGES]

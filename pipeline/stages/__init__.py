@@ -37,6 +37,7 @@ STAGES = (
     Stage("realdata", "Real data", ("realdata", "figures/realdata")),
     Stage("spectra", "Spectra", ("spectra", "figures/spectra")),
     Stage("regimes", "Regimes", ("regimes", "figures/regimes")),
+    Stage("depth", "Depth and activations", ("depth", "figures/depth")),
     Stage("report", "Theory checks", ("report", "figures/report", "report.html")),
 )
 
@@ -51,7 +52,7 @@ EXTRA_CATEGORIES = {"provenance": "Provenance"}
 def report_category(name: str) -> str:
     """The Snakemake report category of stage ``name`` (or of an ``EXTRA_CATEGORIES`` entry): its
     1-based position in the registry, zero-padded, then its title: "01 Data", "02 NTK at
-    initialisation", ..., "09 Theory checks", "10 Provenance".
+    initialisation", ..., "10 Theory checks", "11 Provenance".
 
     The report's menu sorts categories by name (``localeCompare`` in snakemake's
     report/html_reporter/template/components/menu.js); the equal-width number makes that order the

@@ -3,14 +3,14 @@
 Jobs (rules in workflow/rules/fourier.smk):
 
 - ``train_mapping``: one image set x one mapping -> results/fourier/<set>/<mapping>.npz
-  (``fourier_sweep`` uses the same function with the Gaussian mapping and an explicit sigma ->
-  results/fourier/sweep/<set>/sigma<s>.npz). Arrays: names (n,), steps (T,), psnr_train / psnr_test
-  (n, T) curves, final_train / final_test (n,) (final iterate), recon (n, r, r, 3) uint8 predictions
-  on the full pixel grid, B (m, 2) and a (m,) of the mapping (empty for none), lr, sigma, pe_scale,
-  seconds (training wall time).
+  (``fourier_sweep`` uses the same function at an explicit scale of the gaussian (sigma) or positional
+  (s) mapping -> results/fourier/sweep/<set>/<mapping>_scale<v>.npz). Arrays: names (n,), steps (T,),
+  psnr_train / psnr_test (n, T) curves, final_train / final_test (n,) (final iterate), recon
+  (n, r, r, 3) uint8 predictions on the full pixel grid, B (m, 2) and a (m,) of the mapping (empty for
+  none), lr, sigma, pe_scale, seconds (training wall time).
 - ``ntk_mappings``: analytic NTK of an MLP on mapped 1D inputs -> results/fourier/ntk_mappings.npz
   and the figures ntk_mappings.png (profiles k(x0 + Delta, x0), spectra, 90%-bandwidth vs sigma) and
-  power_law_regression.png (1D demo: mean of trained networks vs kernel regression); the numerics
+  power_law_regression.png (1D demo: trained networks vs their NTK linearisation); the numerics
   are ``fourier_kernels.mapping_kernels``, ``bandwidth_sweep`` and ``power_law_demo``.
 - ``summarize`` (rule fourier_summary): tables, figures and theory checks.
 
@@ -18,18 +18,33 @@ Tables:
 
 - results/tables/fourier_psnr.csv (+ .md): one row per image set x mapping: imageset, mapping,
   n_images, resolution (px), steps, psnr_train_mean, psnr_train_std, psnr_test_mean, psnr_test_std
-  (dB; mean and population std over images, final iterate), theirs_psnr_mean, theirs_psnr_std,
-  theirs_data (Tancik et al. 2020 Table 1: THEIR numbers on THEIR data at 512 px, for comparison of
-  orderings and gaps only).
+  (dB; mean and population std over images, final iterate), test_gain_last (mean test PSNR gained
+  over the last RISING_FRACTION of the steps), still_rising (test_gain_last >= RISING_DB),
+  theirs_psnr_mean, theirs_psnr_std, theirs_data (``THEIRS``: Tancik et al. 2020, means of Table 1,
+  spreads of supplement Table 3, THEIR data at 512 px, for orderings and gaps only). The .md adds the
+  adjacent gaps beside theirs.
+- results/tables/fourier_gaps.csv (+ .md): ``gap_table``, one row per image set x adjacent pair of
+  mappings: our mean test-PSNR gap with its paired 95% t-interval over images, theirs_gap (difference
+  of the paper's Table 1 means), lower_rising / higher_rising.
 - results/tables/fourier_psnr_images.csv (+ .md): one row per image set x mapping x image: imageset,
   mapping, image, psnr_train, psnr_test, lr, scale (sigma for gaussian, s for positional, NaN else).
-- results/tables/fourier_sweep.csv (+ .md): one row per image set x sigma x image: imageset, sigma,
-  image, psnr_train, psnr_test.
+- results/tables/fourier_sweep.csv (+ .md): one row per image set x swept mapping x scale x image:
+  imageset, mapping, scale, image, psnr_train, psnr_test.
 
-Checks (results/checks/fourier.csv): fourier_ordering (test PSNR gaussian > positional > basic > none
-on every image set), fourier_bandwidth (90% spectral frequency of the NTK grows with sigma),
-fourier_stationary (an identity, kind "identity": gamma(x) . gamma(x') of a Fourier mapping depends on
-x - x' only, so the NTK of mapped inputs does, to round-off).
+Checks (results/checks/fourier.csv, the verdict rule of CONTRIBUTING.md):
+
+- fourier_ordering (prediction of an ordering: the paper's values do not transfer to other images):
+  test PSNR gaussian > positional > basic > none on every image set, each adjacent pair by a paired
+  t-interval over images; a pair whose lower curve is still rising is unresolved (``pair_state``).
+- fourier_bandwidth (prediction): log-log slope of the Gaussian mapping's NTK 90% bandwidth against
+  sigma = 1 +- 0.1, t-interval over draws of B.
+- fourier_demo_ntk (prediction): at p = inf each trained net of the 1D demo is within 0.1 (test RMS,
+  target std 1) of its own linearisation under the analytic NTK, t-interval over seeds.
+- fourier_stationary (identity): gamma(x) . gamma(x') of a Fourier mapping depends on x - x' only,
+  so the NTK of mapped inputs does, to round-off.
+
+Cost: the train / sweep jobs are full-batch Adam on (r/2)^2 pixels per image (``cost_model``,
+fourier_train); the summary only reads and plots.
 """
 
 from __future__ import annotations
@@ -41,43 +56,55 @@ import numpy as np
 
 from .. import checks as chk
 from .. import io, provenance
-from ..fits import mean_ci
+from ..fits import fit_exponent, mean_ci
 from ..fourier_features import MAPPINGS
 from ..precision import x64_context
 from ..progress import Progress, get_logger
 from . import fourier_plots
 
 ORDER = MAPPINGS  # the order of the predicted PSNR ranking
-# Tancik et al. 2020, Table 1 (PSNR dB, mean, std over images): THEIR data (DIV2K subset / their text
-# set), 512 px.
+# Tancik et al. 2020 (PSNR dB, mean +- std over the 16 held-out images of each set): the means from
+# Table 1 of the main text, the +- spreads from Table 3 of the supplement; THEIR data (DIV2K subset /
+# their text set), 512 px, 2000 Adam steps. Digit for digit as published.
 THEIRS = {
     "natural": {
         "none": (19.32, 2.48),
-        "basic": (21.72, 2.72),
+        "basic": (21.71, 2.71),
         "positional": (24.95, 3.72),
         "gaussian": (25.57, 4.19),
     },
     "text": {
-        "none": (18.40, 2.34),
+        "none": (18.40, 2.23),
         "basic": (20.48, 1.96),
         "positional": (27.57, 3.07),
         "gaussian": (30.47, 2.11),
     },
 }
+THEIRS_SOURCE = "Tancik et al. 2020: means Table 1, +- std over images supplement Table 3"
 THEIRS_DATA = {
-    "natural": "Tancik et al. 2020 Table 1: DIV2K subset, 512 px (their data)",
-    "text": "Tancik et al. 2020 Table 1: their text images, 512 px (their data)",
+    "natural": f"{THEIRS_SOURCE}; DIV2K subset, 512 px, 2000 steps (their data)",
+    "text": f"{THEIRS_SOURCE}; their text images, 512 px, 2000 steps (their data)",
 }
+# A curve is "still rising" when its mean test PSNR gained at least RISING_DB over the last
+# RISING_FRACTION of the steps: a sixth of the smallest gap in the paper's table (0.62 dB, natural
+# Gaussian - positional), so a curve below it cannot close any gap the paper reports within as many
+# steps again.
+RISING_DB = 0.1
+RISING_FRACTION = 0.2
 DATA_ARRAYS = ("images", "names", "x_train", "y_train", "x_test", "y_test")
+SWEPT = ("gaussian", "positional")  # the mappings with a scale (rule fourier_sweep)
 RUN_ARRAYS = ("names", "steps", "psnr_train", "psnr_test", "final_train", "final_test", "recon")
 
 
-def _hyper(section: dict, imageset: str, mapping: str, sigma: float | None) -> dict:
-    return {
-        "lr": float(section["lr"][imageset][mapping]),
-        "sigma": float(section["sigma"][imageset] if sigma is None else sigma),
-        "pe_scale": float(section["pe_scale"][imageset]),
-    }
+def _hyper(section: dict, imageset: str, mapping: str, scale: float | None) -> dict:
+    """lr, sigma, pe_scale of one run; a sweep's ``scale`` replaces sigma (gaussian) or pe_scale
+    (positional)."""
+    sigma, pe = float(section["sigma"][imageset]), float(section["pe_scale"][imageset])
+    if scale is not None:
+        if mapping not in SWEPT:
+            raise ValueError(f"only {SWEPT} have a scale to sweep, got {mapping!r}")
+        sigma, pe = (float(scale), pe) if mapping == "gaussian" else (sigma, float(scale))
+    return {"lr": float(section["lr"][imageset][mapping]), "sigma": sigma, "pe_scale": pe}
 
 
 def train_mapping(
@@ -88,10 +115,11 @@ def train_mapping(
     section: dict,
     seed: int,
     log: str | None = None,
-    sigma: float | None = None,
+    scale: float | None = None,
     config: dict | None = None,
 ) -> dict:
-    """Fit every image of ``imageset`` with ``mapping`` (one network per image, vmapped); write ``out``."""
+    """Fit every image of ``imageset`` with ``mapping`` (one network per image, vmapped); write ``out``.
+    ``scale``: the sweep's sigma (gaussian) or s (positional) instead of the configured one."""
     import jax
     import jax.numpy as jnp
 
@@ -99,8 +127,8 @@ def train_mapping(
     from .. import image_regression as ir
     from ..datasets import image_grid
 
-    logger = get_logger(f"fourier.{imageset}.{mapping}" + ("" if sigma is None else f".sigma{sigma:g}"), log)
-    hp = _hyper(section, imageset, mapping, sigma)
+    logger = get_logger(f"fourier.{imageset}.{mapping}" + ("" if scale is None else f".scale{scale:g}"), log)
+    hp = _hyper(section, imageset, mapping, scale)
     data = io.load_npz(data_path, required=DATA_ARRAYS)
     n, r = data["images"].shape[:2]
     if n == 0:
@@ -188,8 +216,8 @@ def _ntk_mappings(
             f"{float(arrays[f'bandwidth_{name}']):g} cycles/unit"
         )
     arrays.update(fk.bandwidth_sweep(kc, seed))
-    for s, f90 in zip(arrays["bw_sigmas"], arrays["bw_f90"]):
-        logger.info(f"bandwidth sigma {s:g}: f90 {f90:g} cycles/unit")
+    for s, f90 in zip(arrays["bw_sigmas"], arrays["bw_f90"].T):
+        logger.info(f"bandwidth sigma {s:g}: f90 {np.round(f90, 2).tolist()} cycles/unit (per draw of B)")
     progress = Progress(logger, len(kc["demo"]["powers"]), what="power-law mapping")
     arrays.update(
         fk.power_law_demo(kc, seed, lambda i, p, err: progress.update(i + 1, p=p, rel_err_mean_vs_kernel=err))
@@ -211,6 +239,14 @@ def _load_runs(paths: list[str]) -> dict:
     return runs
 
 
+def late_gain(steps: np.ndarray, curves: np.ndarray, fraction: float = RISING_FRACTION) -> np.ndarray:
+    """Per-row PSNR gained over the last ``fraction`` of training: curves (n, T) recorded at ``steps``
+    (T,) -> curves[:, -1] - curves at the first recorded step >= (1 - fraction) * steps[-1]; (n,)."""
+    steps = np.asarray(steps, float)
+    i = min(int(np.searchsorted(steps, (1.0 - fraction) * steps[-1])), len(steps) - 1)
+    return np.asarray(curves, float)[:, -1] - np.asarray(curves, float)[:, i]
+
+
 def psnr_tables(runs: dict):
     """(summary DataFrame, per-image DataFrame) from {(set, mapping): (arrays, meta)}."""
     import pandas as pd
@@ -219,6 +255,11 @@ def psnr_tables(runs: dict):
     for (s, m), (arr, meta) in sorted(runs.items(), key=lambda kv: (kv[0][0], ORDER.index(kv[0][1]))):
         tr, te = arr["final_train"].astype(float), arr["final_test"].astype(float)
         theirs = THEIRS.get(s, {}).get(m, (math.nan, math.nan))
+        gain = (
+            float(late_gain(arr["steps"], arr["psnr_test"]).mean())
+            if "psnr_test" in arr and len(arr["steps"]) > 1
+            else math.nan
+        )
         rows.append(
             {
                 "imageset": s,
@@ -230,6 +271,8 @@ def psnr_tables(runs: dict):
                 "psnr_train_std": tr.std(),
                 "psnr_test_mean": te.mean(),
                 "psnr_test_std": te.std(),
+                "test_gain_last": gain,
+                "still_rising": bool(gain >= RISING_DB),
                 "theirs_psnr_mean": theirs[0],
                 "theirs_psnr_std": theirs[1],
                 "theirs_data": THEIRS_DATA.get(s, ""),
@@ -251,16 +294,51 @@ def psnr_tables(runs: dict):
     return pd.DataFrame(rows), pd.DataFrame(img_rows)
 
 
-def _psnr_markdown(df) -> str:
+def gap_table(img_df, summary, ci: float = 0.95):
+    """Adjacent-pair test-PSNR gaps (hi - lo, ORDER) per image set beside the paper's: imageset, lower,
+    higher, gap_mean, gap_ci_low, gap_ci_high (paired ``ci`` t-interval over images, dB), n_images,
+    theirs_gap (difference of Tancik et al.'s Table 1 means), lower_rising, higher_rising (the
+    ``still_rising`` flags of ``summary``)."""
+    import pandas as pd
+
+    rising = {(r.imageset, r.mapping): bool(r.still_rising) for r in summary.itertuples()}
+    rows = []
+    for s, g in img_df.groupby("imageset", sort=True):
+        present = [m for m in ORDER if m in set(g["mapping"])]
+        piv = g.pivot(index="image", columns="mapping", values="psnr_test")
+        for lo, hi in zip(present[:-1], present[1:]):
+            r = mean_ci((piv[hi] - piv[lo]).to_numpy(), ci)
+            th = THEIRS.get(s, {})
+            rows.append(
+                {
+                    "imageset": s,
+                    "lower": lo,
+                    "higher": hi,
+                    "gap_mean": r["mean"],
+                    "gap_ci_low": r["ci_low"],
+                    "gap_ci_high": r["ci_high"],
+                    "n_images": r["n"],
+                    "theirs_gap": th[hi][0] - th[lo][0] if lo in th and hi in th else math.nan,
+                    "lower_rising": rising.get((s, lo), False),
+                    "higher_rising": rising.get((s, hi), False),
+                }
+            )
+    cols = ["imageset", "lower", "higher", "gap_mean", "gap_ci_low", "gap_ci_high", "n_images", "theirs_gap"]
+    return pd.DataFrame(rows, columns=cols + ["lower_rising", "higher_rising"])
+
+
+def _psnr_markdown(df, gaps=None) -> str:
     lines = [
         "# Fourier-feature image regression: PSNR (dB), final iterate, mean +- std over images",
         "",
-        "`ours`: this run (our images, resolution and steps as listed). `theirs`: Tancik et al. 2020, "
-        "Table 1, on THEIR data (DIV2K subset / their text images, 512 px, 2000 steps) - printed for "
-        "comparing orderings and gaps only, not the same images.",
+        f"`ours`: this run (our images, resolution and steps as listed). `theirs`: {THEIRS_SOURCE}, on "
+        "their data (DIV2K subset / their text images, 512 px, 2000 steps) - printed for comparing "
+        "orderings and gaps only, not the same images. `gain`: our mean test PSNR gained over the last "
+        f"{int(RISING_FRACTION * 100)}% of the steps; `rising`: gain >= {RISING_DB:g} dB (more steps "
+        "would raise it; the paper trains 2000).",
         "",
-        "| image set | mapping | n | px | steps | ours train | ours test | theirs test (their data) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| image set | mapping | n | px | steps | ours train | ours test | gain | rising | theirs test |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in df.itertuples():
         theirs = (
@@ -269,35 +347,60 @@ def _psnr_markdown(df) -> str:
         lines.append(
             f"| {r.imageset} | {r.mapping} | {r.n_images} | {r.resolution} | {r.steps} | "
             f"{r.psnr_train_mean:.2f} +- {r.psnr_train_std:.2f} | {r.psnr_test_mean:.2f} +- "
-            f"{r.psnr_test_std:.2f} | {theirs} |"
+            f"{r.psnr_test_std:.2f} | {r.test_gain_last:+.2f} | {'yes' if r.still_rising else 'no'} | "
+            f"{theirs} |"
         )
+    if gaps is not None and len(gaps):
+        lines += [
+            "",
+            "## Adjacent gaps of test PSNR (dB): ours (mean, 95% paired t-interval over images) vs theirs",
+            "",
+            "| image set | gap | ours | ours 95% CI | theirs (Table 1 means) | ours - theirs |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in gaps.itertuples():
+            lines.append(
+                f"| {r.imageset} | {r.higher} - {r.lower} | {r.gap_mean:+.2f} | [{r.gap_ci_low:+.2f}, "
+                f"{r.gap_ci_high:+.2f}] | {r.theirs_gap:+.2f} | {r.gap_mean - r.theirs_gap:+.2f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
-def ordering_check(img_df, ci: float = 0.95) -> chk.Check:
+def pair_state(r) -> str:
+    """One adjacent pair of ``gap_table``: ``ordered`` (CI above 0 and the lower curve no longer
+    rising), ``reversed`` (CI below 0 and the higher curve no longer rising), else ``unresolved``
+    (CI straddles 0, no interval, or the final iterate can still flip the sign: ``... rising``)."""
+    if not (np.isfinite(r.gap_ci_low) and np.isfinite(r.gap_ci_high)):
+        return "unresolved"
+    if r.gap_ci_low > 0:
+        return "unresolved (lower still rising)" if r.lower_rising else "ordered"
+    if r.gap_ci_high < 0:
+        return "unresolved (higher still rising)" if r.higher_rising else "reversed"
+    return "unresolved"
+
+
+def ordering_check(img_df, summary=None, ci: float = 0.95) -> chk.Check:
     """Test PSNR gaussian > positional > basic > none on every image set, three-valued.
 
-    Each adjacent pair (lo, hi) of each set is *ordered* when the paired ``ci`` t-interval over images
-    of psnr_test(hi) - psnr_test(lo) lies above 0, *reversed* when it lies below 0, else *unresolved*
-    (one image: no interval, unresolved). Verdict: pass if every pair is ordered, fail if any is
-    reversed, inconclusive otherwise. measured / CI: the pair with the smallest mean gap.
+    Each adjacent pair (lo, hi) of each set (``gap_table``, ``pair_state``) is *ordered* when the
+    paired ``ci`` t-interval over images of psnr_test(hi) - psnr_test(lo) lies above 0 and lo's
+    training curve is no longer rising, *reversed* when it lies below 0 and hi's curve is no longer
+    rising, else *unresolved* (a still-rising curve: the final iterate then measures training speed
+    as much as the mapping). Verdict: pass if every pair is ordered, fail if any is reversed,
+    inconclusive otherwise. measured / CI: the pair with the smallest mean gap. ``summary``: the
+    ``psnr_tables`` summary (its still_rising flags); None = no curve rising.
     """
-    details, status, worst = [], {"ordered": 0, "reversed": 0, "unresolved": 0}, None
-    for s, g in img_df.groupby("imageset", sort=True):
-        present = [m for m in ORDER if m in set(g["mapping"])]
-        piv = g.pivot(index="image", columns="mapping", values="psnr_test")
-        for lo, hi in zip(present[:-1], present[1:]):
-            r = mean_ci((piv[hi] - piv[lo]).to_numpy(), ci)
-            state = "ordered" if r["ci_low"] > 0 else "reversed" if r["ci_high"] < 0 else "unresolved"
-            status[state] += 1
-            details.append(
-                f"{s}: {hi} - {lo} = {r['mean']:+.2f} dB [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] {state}"
-            )
-            if worst is None or r["mean"] < worst["mean"]:
-                worst = r
-    pred = "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. Table 1)"
+    import pandas as pd
+
+    if summary is None:
+        summary = pd.DataFrame(columns=["imageset", "mapping", "still_rising"])
+    gaps = gap_table(img_df, summary, ci)
+    pred = (
+        "test PSNR ordered gaussian > positional > basic > none on every image set (Tancik et al. 2020, "
+        "Table 1: the ordering, not the values, transfers to other images)"
+    )
     fig = "fourier/reconstructions.png"
-    if worst is None:
+    if not len(gaps):
         return chk.Check(
             "fourier_ordering",
             "fourier",
@@ -308,40 +411,131 @@ def ordering_check(img_df, ci: float = 0.95) -> chk.Check:
             figure=fig,
             detail="fewer than two mappings configured",
         )
-    verdict = "fail" if status["reversed"] else "pass" if not status["unresolved"] else "inconclusive"
+    states = [pair_state(r) for r in gaps.itertuples()]
+    n_ord, n_rev = states.count("ordered"), states.count("reversed")
+    n_unres = len(states) - n_ord - n_rev
+    verdict = "fail" if n_rev else "pass" if not n_unres else "inconclusive"
+    worst = gaps.iloc[int(np.argmin(gaps["gap_mean"].to_numpy()))]
+    details = [
+        f"{r.imageset}: {r.higher} - {r.lower} = {r.gap_mean:+.2f} dB [{r.gap_ci_low:+.2f}, "
+        f"{r.gap_ci_high:+.2f}] (theirs {r.theirs_gap:+.2f}) {st}"
+        for r, st in zip(gaps.itertuples(), states)
+    ]
+    rising = [f"{r.imageset}/{r.mapping}" for r in summary.itertuples() if r.still_rising]
     return chk.Check(
         "fourier_ordering",
         "fourier",
         pred,
-        worst["mean"],
-        f"every adjacent pair ordered: paired {int(ci * 100)}% CI of the gap over images above 0 dB",
+        float(worst["gap_mean"]),
+        f"every adjacent pair ordered: paired {int(ci * 100)}% CI of the gap over images above 0 dB, "
+        f"the lower curve no longer rising (< {RISING_DB:g} dB over the last "
+        f"{int(RISING_FRACTION * 100)}% of steps)",
         verdict=verdict,
-        ci_low=worst["ci_low"],
-        ci_high=worst["ci_high"],
-        interval=f"{int(ci * 100)}% paired t-interval over {worst['n']} images of the test-PSNR gap (dB) of "
-        "the adjacent pair with the smallest mean gap",
+        ci_low=float(worst["gap_ci_low"]),
+        ci_high=float(worst["gap_ci_high"]),
+        interval=f"{int(ci * 100)}% paired t-interval over {int(worst['n_images'])} images of the "
+        "test-PSNR gap (dB) of the adjacent pair with the smallest mean gap",
+        power="one adjacent pair swapped (its gap's CI below 0 dB, the expected-higher curve flat) fails, "
+        "e.g. positional 1 dB above Gaussian on every image",
         figure=fig,
-        detail=f"measured = smallest adjacent mean gap (dB), CI = {int(ci * 100)}% t-interval of that pair's "
-        f"per-image gaps; {status['ordered']} ordered, {status['reversed']} reversed, "
-        f"{status['unresolved']} unresolved of {sum(status.values())} adjacent pairs; " + "; ".join(details),
+        detail=f"measured = smallest adjacent mean gap (dB); {n_ord} ordered, {n_rev} reversed, "
+        f"{n_unres} unresolved of {len(states)} adjacent pairs; still rising: "
+        f"{', '.join(rising) or 'none'}; " + "; ".join(details),
     )
 
 
-def bandwidth_check(ntk: dict) -> chk.Check:
-    s, f = ntk["bw_sigmas"], ntk["bw_f90"]
-    ratios = f[1:] / f[:-1]
-    slope = float(np.polyfit(np.log(s), np.log(f), 1)[0])
-    return chk.Check(
+BANDWIDTH_TOL = 0.1  # the issue's bound on the slope tolerance; see bandwidth_check
+
+
+def bandwidth_check(ntk: dict, tol: float = BANDWIDTH_TOL, ci: float = 0.95) -> chk.Check:
+    """The Gaussian mapping's NTK bandwidth is proportional to sigma: the log-log slope of f90 against
+    sigma = 1 (``fits.fit_exponent``: per-draw slopes of bw_f90 (n_draws, n_sigma), t-interval over the
+    draws of B), verdict by ``checks.prediction_check`` with tolerance ``tol``. The estimator's
+    discretisation bias is the slope of the matched Gaussian reference (``bw_ref_f90``, exact slope 1)."""
+    s = np.asarray(ntk["bw_sigmas"], float)
+    f = np.atleast_2d(np.asarray(ntk["bw_f90"], float))
+    r = fit_exponent(s, f, ci)
+    ref = ntk.get("bw_ref_f90")
+    bias = (
+        float(fit_exponent(s, np.asarray(ref, float)[None])["exponent"]) - 1 if ref is not None else math.nan
+    )
+    lo, hi = float(r["ci_low"]), float(r["ci_high"])
+    half = (hi - lo) / 2 if np.isfinite(hi - lo) else 0.0
+    return chk.prediction_check(
         "fourier_bandwidth",
         "fourier",
-        "a larger Gaussian scale sigma widens the NTK spectrum of the mapped inputs (bandwidth ~ sigma)",
-        float(ratios.min()),
-        "f90(sigma_{k+1}) / f90(sigma_k) > 1 for every consecutive sigma",
-        bool(ratios.min() > 1),
+        quantity="log-log slope of the NTK's 90% bandwidth f90 against sigma",
+        predicted=1.0,
+        tol=tol,
+        estimate=float(r["exponent"]),
+        ci_low=lo,
+        ci_high=hi,
+        interval=f"{int(ci * 100)}% t-interval over {r['n_seeds']} draws of B of the per-draw log-log slope "
+        f"over sigma {s.tolist()}",
+        source="Tancik et al. 2020 Sec. 4: B = sigma Z makes gamma(x).gamma(x') = c_Z(sigma (x - x')), so "
+        "the NTK h(c) is the sigma = 1 kernel with x - x' scaled by sigma and every spectral frequency "
+        "scales by sigma (bandwidth proportional to sigma)",
+        tol_source=f"{tol:g}, the issue's bound; the f90 estimator's bias (0.5 cycles/unit frequency grid, "
+        f"finite window) measured on Gaussian kernels of the same f90 range, whose exact slope is 1: "
+        f"{bias:+.3f}",
+        power=f"a slope of {1 - tol - half:.2f} or {1 + tol + half:.2f} fails (the tolerance plus the "
+        f"interval half-width {half:.3f}), e.g. a bandwidth growing like sigma^0.85",
         figure="fourier/ntk_mappings.png",
-        detail="measured = smallest ratio of consecutive 90%-spectral-power frequencies; "
-        f"f90 (cycles/unit) at "
-        f"sigma {s.tolist()}: {np.round(f, 2).tolist()}; log-log slope {slope:.2f} (1 = proportional)",
+        detail=f"f90 (cycles/unit) of the first draw at sigma {s.tolist()}: {np.round(f[0], 2).tolist()}; "
+        f"per-draw slopes {np.round(r['slopes'], 3).tolist()}; reference f90 "
+        f"{np.round(np.asarray(ref, float), 2).tolist() if ref is not None else 'n/a'}",
+    )
+
+
+DEMO_TOL = 0.1  # see demo_check
+
+
+def demo_check(ntk: dict, width: int, tol: float = DEMO_TOL, ci: float = 0.95) -> chk.Check:
+    """At p = inf (the basic mapping) each trained net of the 1D power-law demo equals its own
+    linearisation under the analytic NTK (``demo_lin``) up to a finite-width error: the per-seed test
+    RMS of f_net - f_lin (the target has unit std) = 0 +- ``tol`` (t-interval over seeds)."""
+    powers = np.asarray(ntk["demo_powers"], float)
+    fig = "fourier/power_law_regression.png"
+    quantity = "test RMS of (net - its NTK linearisation) at p = inf, in target std"
+    if not np.any(np.isinf(powers)):
+        return chk.Check(
+            "fourier_demo_ntk",
+            "fourier",
+            f"{quantity} = 0",
+            math.nan,
+            f"|deviation| <= {tol:g}",
+            verdict="inconclusive",
+            figure=fig,
+            detail="p = inf is not among fourier.kernel.demo.powers: nothing to compare",
+        )
+    i = int(np.flatnonzero(np.isinf(powers))[0])
+    nets, lin, y = ntk["demo_nets"][i], ntk["demo_lin"][i], ntk["demo_y_test"]
+    dev = np.sqrt(np.mean((nets - lin) ** 2, axis=1))
+    r = mean_ci(dev, ci)
+    rmse = lambda f: float(np.sqrt(np.mean((f - y) ** 2)))  # noqa: E731
+    half = (r["ci_high"] - r["ci_low"]) / 2 if np.isfinite(r["ci_high"] - r["ci_low"]) else 0.0
+    return chk.prediction_check(
+        "fourier_demo_ntk",
+        "fourier",
+        quantity=quantity,
+        predicted=0.0,
+        tol=tol,
+        estimate=r["mean"],
+        ci_low=r["ci_low"],
+        ci_high=r["ci_high"],
+        interval=f"{int(ci * 100)}% t-interval over {r['n']} seeds of the per-seed RMS deviation",
+        source="Jacot et al. 2018, Lee et al. 2019 Thm 2.1: as width -> inf a net trained by GD stays its "
+        "linearisation f_0 + K(x, X) K^-1 (I - (I - eta K)^T) (y - f_0(X)) under the analytic NTK K",
+        tol_source=f"{tol:g}: Lee et al. 2019 report fully connected nets within RMSE ~0.05 of their "
+        "linearisation at width 512; the O(width^-1/2) rate of their Thm 2.1 makes that 0.07 at width "
+        "256 and 0.035 at 1024",
+        power=f"a deviation of {tol + half:.3f} fails, e.g. comparing the ensemble MEAN with the f_0-free "
+        "kernel prediction (the old caption's test RMSE 0.23 vs 0.15) or a kernel time scale off by 2",
+        figure=fig,
+        detail=f"width {width}; per-seed deviations {np.round(dev, 3).tolist()}; test RMSE vs target: "
+        f"nets {np.round([rmse(f) for f in nets], 3).tolist()}, their linearisations "
+        f"{np.round([rmse(f) for f in lin], 3).tolist()}, mean of the nets {rmse(nets.mean(0)):.3f}, "
+        f"kernel prediction from f = 0 {rmse(ntk['demo_kernel_T'][i]):.3f}",
     )
 
 
@@ -363,6 +557,29 @@ def stationarity_check(ntk: dict) -> chk.Check:
     )
 
 
+def sweep_table(paths: list[str]):
+    """One row per sweep run x image: imageset, mapping, scale (sigma or s), image, psnr_train, psnr_test."""
+    import pandas as pd
+
+    rows = []
+    for p in paths:
+        arr, m = io.load_npz(p, required=RUN_ARRAYS), io.load_json(io.sidecar(p))
+        scale = m["sigma"] if m["mapping"] == "gaussian" else m["pe_scale"]
+        for name, a, b in zip(arr["names"], arr["final_train"], arr["final_test"]):
+            rows.append(
+                {
+                    "imageset": m["imageset"],
+                    "mapping": m["mapping"],
+                    "scale": float(scale),
+                    "image": str(name),
+                    "psnr_train": float(a),
+                    "psnr_test": float(b),
+                }
+            )
+    cols = ["imageset", "mapping", "scale", "image", "psnr_train", "psnr_test"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["imageset", "mapping", "scale", "image"])
+
+
 def summarize(
     run_paths: list[str],
     sweep_paths: list[str],
@@ -373,43 +590,33 @@ def summarize(
     log: str | None = None,
     config: dict | None = None,
 ) -> None:
-    """Tables, figures and checks of the stage. ``out`` keys: table, table_images, table_sweep,
-    fig_recon, fig_sweep, fig_curves, checks. ``data_paths``: {imageset: images npz}."""
-    import pandas as pd
-
+    """Tables, figures and checks of the stage. ``out`` keys: table, table_images, table_gaps,
+    table_sweep, fig_recon, fig_sweep, fig_curves, checks. ``data_paths``: {imageset: images npz}."""
     logger = get_logger("fourier.summary", log)
     runs = _load_runs(run_paths)
     summary, per_image = psnr_tables(runs)
+    gaps = gap_table(per_image, summary)
     meta = provenance.metadata(section, stage="fourier", full_config=config)
     io.save_table(out["table"], summary, meta=meta)
     with io.atomic_path(Path(out["table"]).with_suffix(".md")) as tmp:
-        tmp.write_text(_psnr_markdown(summary))
+        tmp.write_text(_psnr_markdown(summary, gaps))
     io.save_table(out["table_images"], per_image, meta=meta, markdown=True)
-    sweep_rows = []
-    for p in sweep_paths:
-        arr, m = io.load_npz(p, required=RUN_ARRAYS), io.load_json(io.sidecar(p))
-        for name, a, b in zip(arr["names"], arr["final_train"], arr["final_test"]):
-            sweep_rows.append(
-                {
-                    "imageset": m["imageset"],
-                    "sigma": m["sigma"],
-                    "image": str(name),
-                    "psnr_train": float(a),
-                    "psnr_test": float(b),
-                }
-            )
-    sweep = pd.DataFrame(sweep_rows, columns=["imageset", "sigma", "image", "psnr_train", "psnr_test"])
-    io.save_table(
-        out["table_sweep"], sweep.sort_values(["imageset", "sigma", "image"]), meta=meta, markdown=True
-    )
+    io.save_table(out["table_gaps"], gaps, meta=meta, markdown=True)
+    sweep = sweep_table(sweep_paths)
+    io.save_table(out["table_sweep"], sweep, meta=meta, markdown=True)
     images = {s: io.load_npz(p, required=("images",))["images"] for s, p in data_paths.items()}
     fourier_plots.reconstructions(runs, images, section["figure_images"], out["fig_recon"], meta)
     fourier_plots.scale_sweep(sweep, section, out["fig_sweep"], meta)
-    fourier_plots.training_curves(runs, out["fig_curves"], meta)
-    ntk = io.load_npz(ntk_path, required=("bw_sigmas", "bw_f90"))
-    checks = [ordering_check(per_image), bandwidth_check(ntk), stationarity_check(ntk)]
+    fourier_plots.training_curves(runs, summary, out["fig_curves"], meta)
+    ntk = io.load_npz(ntk_path, required=("bw_sigmas", "bw_f90", "demo_powers", "demo_nets", "demo_lin"))
+    checks = [
+        ordering_check(per_image, summary),
+        bandwidth_check(ntk),
+        demo_check(ntk, section["kernel"]["demo"]["width"]),
+        stationarity_check(ntk),
+    ]
     chk.write_checks(out["checks"], checks, meta=meta)
-    logger.info("\n" + _psnr_markdown(summary))
+    logger.info("\n" + _psnr_markdown(summary, gaps))
     for c in checks:
         chk.log_check(logger, c)
 
@@ -435,16 +642,16 @@ def rule_train(*, input, output, params, wildcards, log, config) -> None:
 
 
 def rule_sweep(*, input, output, params, wildcards, log, config) -> None:
-    """Rule ``fourier_sweep`` -> ``train_mapping``."""
+    """Rule ``fourier_sweep`` -> ``train_mapping`` at one scale of the gaussian or positional mapping."""
     train_mapping(
         wildcards.imageset,
-        "gaussian",
+        wildcards.mapping,
         input.data,
         output.npz,
         params.section,
         params.seed,
         log,
-        sigma=float(wildcards.sigma),
+        scale=float(wildcards.scale),
         config=config,
     )
 

@@ -42,43 +42,60 @@ def reconstructions(runs, images, n_show, path, meta):
     io.save_figure(fig, path, meta)
 
 
+SWEEP_AXES = {
+    "gaussian": (r"Gaussian scale $\sigma$ (cycles per image side)", "sigma", True),
+    "positional": (r"positional scale $s$ (top frequency $2^s - 1$ per side)", "pe_scale", False),
+}
+
+
 def scale_sweep(sweep, section, path, meta):
-    sets = sorted(sweep["imageset"].unique()) if len(sweep) else []
-    fig, axes = plotting.figure(1, max(1, len(sets)), width=4.8, height=3.8, layout="constrained")
-    for ax, s in zip(axes[0], sets):
-        g = sweep[sweep["imageset"] == s].groupby("sigma")
+    """One panel per image set x swept mapping: train / test PSNR against the scale."""
+    panels = (
+        [(s, m) for s in sorted(sweep["imageset"].unique()) for m in SWEEP_AXES if m in set(sweep["mapping"])]
+        if len(sweep)
+        else []
+    )
+    fig, axes = plotting.figure(1, max(1, len(panels)), width=4.8, height=3.8, layout="constrained")
+    for ax, (s, m) in zip(axes[0], panels):
+        xlabel, key, logx = SWEEP_AXES[m]
+        g = sweep[(sweep["imageset"] == s) & (sweep["mapping"] == m)].groupby("scale")
         for col, style, lab in (("psnr_train", "--", "train grid"), ("psnr_test", "-", "test grid")):
             mu, sd = g[col].mean(), g[col].std(ddof=0)
             ax.plot(mu.index, mu.values, style, marker="o", label=f"{lab} (mean over images)")
             ax.fill_between(mu.index, mu - sd, mu + sd, alpha=0.2)
         best = g["psnr_test"].mean().idxmax()
-        ax.axvline(best, color="0.4", lw=1, ls=":", label=f"best test sigma = {best:g}")
+        ax.axvline(best, color="0.4", lw=1, ls=":", label=f"best test scale = {best:g}")
         ax.axvline(
-            section["sigma"][s],
-            color="C3",
-            lw=1,
-            ls="-.",
-            label=f"configured sigma = {section['sigma'][s]:g}",
+            section[key][s], color="C3", lw=1, ls="-.", label=f"main-table scale = {section[key][s]:g}"
         )
-        ax.set_xscale("log")
-        ax.set_xlabel(r"Gaussian scale $\sigma$ (cycles per image side)")
+        if logx:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("PSNR (dB)")
-        ax.set_title(f"{s} images: small $\\sigma$ underfits, large $\\sigma$ overfits")
+        ax.set_title(f"{s} images, {LABELS[m]}: small underfits, large overfits")
         ax.legend()
-    if not sets:
+    if not panels:
         axes[0, 0].text(0.5, 0.5, "no sweep configured", ha="center", va="center")
     io.save_figure(fig, path, meta)
 
 
-def training_curves(runs, path, meta):
+def training_curves(runs, summary, path, meta):
+    """Mean test (solid) / train (dashed) PSNR against the Adam step; a still-rising curve (``summary``
+    still_rising) is labelled so and its last point marked with an open circle."""
     sets = sorted({s for s, _ in runs})
+    rising = {(r.imageset, r.mapping): (bool(r.still_rising), r.test_gain_last) for r in summary.itertuples()}
     fig, axes = plotting.figure(1, len(sets), width=4.8, height=3.8, layout="constrained")
     for ax, s in zip(axes[0], sets):
         for c, m in enumerate(ORDER):
             if (s, m) not in runs:
                 continue
             arr = runs[(s, m)][0]
-            ax.plot(arr["steps"], arr["psnr_test"].mean(0), "-", color=f"C{c}", label=f"{LABELS[m]} (test)")
+            up, gain = rising.get((s, m), (False, math.nan))
+            lab = f"{LABELS[m]} (test" + (f", still rising: {gain:+.2f} dB)" if up else ")")
+            te = arr["psnr_test"].mean(0)
+            ax.plot(arr["steps"], te, "-", color=f"C{c}", label=lab)
+            if up:
+                ax.plot(arr["steps"][-1], te[-1], "o", mfc="none", color=f"C{c}", ms=8)
             ax.plot(arr["steps"], arr["psnr_train"].mean(0), "--", color=f"C{c}", lw=1, alpha=0.7)
         ax.set_xlabel("Adam step")
         ax.set_ylabel("PSNR (dB), mean over images")
@@ -131,9 +148,14 @@ def ntk_mappings(a, kc, path, meta):
     ax.set_title(r"Gaussian mapping: spectrum vs $\sigma$")
     ax.legend(ncol=2)
     ax = axes[1, 2]
-    s, f90 = a["bw_sigmas"], a["bw_f90"]
-    ax.loglog(s, f90, "o-", label="measured f90")
-    plotting.reference_power_law(ax, s, s[0], f90[0], 1.0, label=r"$\propto \sigma$")
+    s, f90 = a["bw_sigmas"], np.atleast_2d(a["bw_f90"])
+    for i, row in enumerate(f90):
+        ax.loglog(
+            s, row, "o-", color="C0", alpha=0.5, lw=1, label=f"f90, {len(f90)} draws of B" if not i else None
+        )
+    if "bw_ref_f90" in a:
+        ax.loglog(s, a["bw_ref_f90"], "s:", color="0.4", ms=3, label="Gaussian reference (exact slope 1)")
+    plotting.reference_power_law(ax, s, s[0], f90[0, 0], 1.0, label=r"$\propto \sigma$")
     ax.set_xlabel(r"Gaussian scale $\sigma$")
     ax.set_ylabel("f90 (cycles per unit)")
     ax.set_title("NTK bandwidth grows with $\\sigma$")
@@ -164,14 +186,33 @@ def power_law_regression(a, dm, path, meta):
         ax.fill_between(xt, nets.mean(0) - nets.std(0), nets.mean(0) + nets.std(0), color="C0", alpha=0.2)
         ax.plot(xt, nets.mean(0), color="C0", lw=1.5, label=f"networks (mean +- sd, {nets.shape[0]} seeds)")
         ax.plot(
-            xt, a["demo_kernel_T"][i], "--", color="C3", lw=1.3, label=f"NTK regression (t = {dm['steps']})"
+            xt,
+            a["demo_kernel_T"][i],
+            "--",
+            color="C3",
+            lw=1.3,
+            label=f"NTK regression from f = 0 (t = {dm['steps']})",
         )
+        if "demo_lin" in a:
+            ax.plot(
+                xt,
+                a["demo_lin"][i][0],
+                ":",
+                color="C2",
+                lw=1.3,
+                label="seed 0: net (thin) vs its NTK linearisation",
+            )
+            ax.plot(xt, nets[0], "-", color="C2", lw=0.6)
         ax.plot(xs, a["demo_y_train"], "k.", ms=6, label="training points")
         rmse = lambda f: float(np.sqrt(np.mean((f - a["demo_y_test"]) ** 2)))  # noqa: E731
-        ax.set_title(
-            f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE net "
-            f"{rmse(nets.mean(0)):.2f}, NTK {rmse(a['demo_kernel_T'][i]):.2f}"
+        title = (
+            f"p = {'inf (basic)' if math.isinf(p) else f'{p:g}'}: test RMSE\nnet mean "
+            f"{rmse(nets.mean(0)):.2f}, NTK from f = 0 {rmse(a['demo_kernel_T'][i]):.2f}"
         )
+        if "demo_lin" in a:
+            dev = float(np.mean(np.sqrt(np.mean((nets - a["demo_lin"][i]) ** 2, axis=1))))
+            title += f"\nnet - own linearisation {dev:.3f} (mean over seeds)"
+        ax.set_title(title)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         if i == 0:

@@ -25,14 +25,12 @@ def kernel_pca_figure(p: dict, eig, out: str, meta: dict | None = None) -> None:
         mfc="none",
         label="Jacot et al. (MNIST, width 10000)",
     )
-    for i in range(min(3, len(lam))):
-        ax.annotate(
-            f"$\\lambda_{i + 1}$ = {lam[i]:.4g}",
-            (k[i], lam[i]),
-            textcoords="offset points",
-            xytext=(10, 2),
-            fontsize=8,
-        )
+    # the first three eigenvalues in one text box (annotations next to the points overprint when
+    # lambda_2 and lambda_3 are close)
+    text = "\n".join(f"$\\lambda_{i + 1}$ = {lam[i]:.4g}" for i in range(min(3, len(lam))))
+    if len(lam) >= 3:
+        text += f"\n$\\lambda_3 / \\lambda_2$ = {lam[2] / lam[1]:.3f} (MNIST: 0.72)"
+    ax.text(0.97, 0.62, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
     ax.set_xlabel("component i")
     ax.set_ylabel("eigenvalue $\\lambda_i$ of $K/N$")
     ax.set_title("Non-centred kernel PCA (1/N normalisation)")
@@ -40,6 +38,7 @@ def kernel_pca_figure(p: dict, eig, out: str, meta: dict | None = None) -> None:
     comps, labels = p["components"], p["labels"]
     for ax, (i, j) in zip(axes[0, 1:], ((1, 2), (0, 1))):
         sc = ax.scatter(comps[:, i], comps[:, j], c=labels, cmap="tab10", s=10, vmin=-0.5, vmax=9.5)
+        ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel(f"$f^{{({i + 1})}}(x)$")
         ax.set_ylabel(f"$f^{{({j + 1})}}(x)$")
         ax.set_title(f"N = {len(labels)} digits in $(f^{{({i + 1})}}, f^{{({j + 1})}})$")
@@ -50,8 +49,10 @@ def kernel_pca_figure(p: dict, eig, out: str, meta: dict | None = None) -> None:
 def function_path_figure(
     runs: list[dict], lam2: float, table, cks, out: str, meta: dict | None = None
 ) -> None:
-    """(a) ||g_t|| per width and trial with a exp(-lambda_2 t); (b) ||h_t|| (solid: net, dotted: its
-    linearisation); (c) kernel growth ||K_T|| / ||K_0|| per width."""
+    """(a) ||g_t|| per width and trial with the discrete-GD limit a (1 - lambda_2)^t; (b) ||h_t||
+    (solid: net, dotted: its linearisation); (c) max_t ||h_t|| (net, linearised) and max_t ||f_t -
+    f_t^lin|| against width, log-log, with m^-1/2. ``cks``: (pc_straight_line, pc_training_deviation,
+    pc_decay_rate)."""
     fig, axes = plotting.figure(1, 3, width=4.6, height=4.0, layout="constrained")
     import seaborn as sns
 
@@ -72,41 +73,49 @@ def function_path_figure(
                 alpha=0.85,
                 label="linearised" if s == 0 and r is runs[-1] else None,
             )
+    lr = float(runs[0]["eta"]) * runs[0]["f_star"].shape[1]
     axes[0, 0].plot(
         t_fine,
-        a * np.exp(-lam2 * t_fine),
+        a * (1 - lr * lam2) ** t_fine,
         color="0.2",
         ls="--",
-        label=f"theory {a:g} exp(-$\\lambda_2$ t), $\\lambda_2$ = {lam2:.4g}",
+        label=f"limit {a:g} (1 - $\\lambda_2$)$^t$, $\\lambda_2$ = {lam2:.4g}",
     )
     axes[0, 0].set_yscale("log")
     axes[0, 0].set_xlabel("GD step t (lr 1 on the 1/(2N) loss)")
     axes[0, 0].set_ylabel("$\\|g_t\\|_{p_{in}}$ (along $f^{(2)}$)")
-    axes[0, 0].set_title(f"Decay along $f^{{(2)}}$\n[{cks[1].check}: {cks[1].verdict}]")
+    axes[0, 0].set_title(f"Decay along $f^{{(2)}}$\n[{cks[2].check}: {cks[2].verdict}]")
     axes[0, 0].legend(loc="lower left")
     axes[0, 1].set_xlabel("GD step t")
     axes[0, 1].set_ylabel("$\\|h_t\\|_{p_{in}}$ (orthogonal to $f^{(2)}$)")
     axes[0, 1].set_title(f"Deviation from the straight line\n[{cks[0].check}: {cks[0].verdict}]")
     axes[0, 1].axhline(0, color="0.5", lw=0.8)
     axes[0, 1].legend(loc="upper left")
-    g = table.groupby("width")["k_growth"]
-    widths = np.asarray(g.mean().index, dtype=float)
     ax = axes[0, 2]
-    ax.plot(widths, g.mean().values - 1, "o-", color="C3", label="mean over trials")
-    for w, vals in g:
-        ax.plot([w] * len(vals), np.asarray(vals) - 1, "x", color="C3", alpha=0.6)
-    ax.set_xscale("log")
-    grows = g.mean().values
-    narrower_more = len(grows) > 1 and bool(np.all(np.diff(grows) < 0)) and grows[0] > 1
-    ax.axhline(0, color="0.5", lw=0.8)
-    verdict = "narrower nets' kernel grows more" if narrower_more else "no 'narrower grows more' trend"
-    ax.set_title(f"NTK growth during training:\n{verdict}")
-    ax.set_xlabel("width m")
-    ax.set_ylabel("$\\|K_T\\|_F / \\|K_0\\|_F - 1$ (empirical NTK)")
-    for w, v in zip(widths, grows):
-        ax.annotate(f"{v:.4f}", (w, v - 1), textcoords="offset points", xytext=(4, 6), fontsize=8)
-    ax.legend()
-    fig.suptitle("Jacot et al. 2018 Fig. 3 on digits: GD towards f* = f(0) + 0.5 f^(2)")
+    widths = np.array([float(r["width"]) for r in runs])
+    for key, lab, col in (
+        ("h", "max$_t$ ||h$_t$|| / a (net)", "C0"),
+        ("h_lin", "max$_t$ ||h$_t$|| / a (linearised)", "C1"),
+        ("dev_lin", "max$_t$ ||f$_t$ - f$_t^{lin}$|| / a (training)", "C3"),
+    ):
+        vals = np.stack([r[key].max(1) / a for r in runs], axis=1)
+        plotting.mean_band(ax, widths, vals, color=col, label=lab)
+    plotting.reference_power_law(
+        ax,
+        widths,
+        float(widths[0]),
+        float(np.mean(runs[0]["h"].max(1) / a)),
+        -0.5,
+        label="$\\propto m^{-1/2}$",
+    )
+    plotting.log_log(
+        ax,
+        "width m",
+        "deviation / a",
+        f"What the width removes\n[{cks[0].check}: {cks[0].verdict}; {cks[1].check}: {cks[1].verdict}]",
+    )
+    ax.legend(fontsize=7)
+    fig.suptitle(f"Jacot et al. 2018 Fig. 3 on digits: GD towards f* = f(0) + {a:g} f^(2)")
     io.save_figure(fig, out, meta)
 
 
@@ -117,9 +126,9 @@ def regression_figure(acc, reg: dict, gap_fits: list[dict], out: str, meta: dict
     fig, axes = plotting.figure(1, 2, width=6.0, height=4.4, layout="constrained")
     ax = axes[0, 0]
     names = list(dict.fromkeys(acc["dataset"]))
-    methods = [
-        "NTK (CV depth)",
-        "NNGP (CV depth)",
+    convs = list(dict.fromkeys(acc[acc["method"] == "ntk"]["inputs"]))
+    methods = [f"NTK [{c}]" for c in convs] + [
+        f"NNGP [{convs[0]}]",
         "net (widest)",
         "NTK GD (same T)",
         "RBF kernel ridge",
@@ -129,8 +138,10 @@ def regression_figure(acc, reg: dict, gap_fits: list[dict], out: str, meta: dict
     for name in names:
         d = acc[acc["dataset"] == name]
         for kind in ("ntk", "nngp"):
-            k = d[d["method"] == kind]
-            vals[(name, f"{kind.upper()} (CV depth)")] = (k.loc[k["cv_mean"].idxmax()].test_mean, 0.0)
+            for c in convs:
+                k = d[(d["method"] == kind) & (d["inputs"] == c)]
+                if len(k):
+                    vals[(name, f"{kind.upper()} [{c}]")] = (k.loc[k["cv_mean"].idxmax()].test_mean, 0.0)
         nets = d[d["method"] == "net"]
         wide = nets.loc[nets["width"].idxmax()]
         vals[(name, "net (widest)")] = (wide.test_mean, np.nan_to_num(wide.test_std))
@@ -150,15 +161,15 @@ def regression_figure(acc, reg: dict, gap_fits: list[dict], out: str, meta: dict
             wbar,
             yerr=[y[1] for y in ys],
             color=colors[i],
-            label=meth.replace("widest", f"m = {widest}"),
+            label=meth.replace("widest", f"m = {widest}").replace("[", "(CV depth) ["),
             capsize=2,
         )
     metrics = [acc[acc["dataset"] == n]["metric"].iloc[0] for n in names]
     ax.set_xticks(xs, [f"{n}\n({m})" for n, m in zip(names, metrics)])
     ax.set_ylabel("test accuracy (classification) / test $R^2$ (diabetes)")
     ax.set_ylim(min(0.0, float(np.nanmin(acc["test_mean"]))), 1.05)
-    ax.set_title("NTK / NNGP regression vs nets vs baselines (same training rows)")
-    ax.legend(fontsize=7, loc="lower left", ncol=2)
+    ax.set_title("NTK / NNGP regression vs nets vs baselines (same rows; baselines on standardised z)")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     ax = axes[0, 1]
     fits = {f["dataset"]: f for f in gap_fits}
     allw = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import io, plotting
+from .regimes_checks import FEATURE_PREDICTIONS, optimum_log2_lr
 
 ALPHA_PANELS = (
     ("w_rel", "weight change $\\|w_T - w_0\\| / \\|w_0\\|$"),
@@ -34,21 +35,23 @@ def alpha_sweep(a: dict, fit: dict, out: str, meta: dict | None = None) -> None:
             ax.legend(loc="best")
             continue
         plotting.mean_band(ax, alphas, a[q].T, label="mean, min-max over seeds")
-        if q == "w_rel":
-            lazy = alphas[-fit["n_lazy"] :]
-            y0 = float(np.exp(np.mean(np.log(a["w_rel"][-fit["n_lazy"] :]))))
+        if q == "w_rel" and len(fit.get("alphas", [])) >= 2:
+            lazy = np.asarray(fit["alphas"], float)
+            y0 = float(np.exp(np.mean(np.log(a["w_rel"][np.isin(alphas, lazy)]))))
             plotting.reference_power_law(
                 ax,
                 lazy,
                 float(np.exp(np.mean(np.log(lazy)))),
                 y0,
                 -1.0,
-                label="theory $\\propto \\alpha^{-1}$",
+                label="theory $\\propto \\alpha^{-1}$ (lazy alphas)",
             )
             ax.set_title(
-                f"lazy-half slope {fit['exponent']:.3f} [{fit['ci_low']:.3f}, {fit['ci_high']:.3f}]",
+                f"lazy-alpha slope {fit['exponent']:.3f} [{fit['ci_low']:.3f}, {fit['ci_high']:.3f}]",
                 fontsize=9,
             )
+        if q == "k_rel" and "max_change" in fit:
+            ax.axhline(fit["max_change"], color="0.3", ls=":", label="lazy threshold of the fit")
         if q == "pattern_frac":
             ax.set_xscale("log")
             ax.set_xlabel("output scale $\\alpha$")
@@ -83,10 +86,13 @@ def width_sweep(w: dict, fits: dict, out: str, meta: dict | None = None) -> None
                     w[q][i].T,
                     label=f"{p}: slope {f['exponent']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}]",
                 )
-        if "ntk" in params:
-            i = params.index("ntk")
-            y0 = float(np.nanmean(w[q][i][0]))
-            plotting.reference_power_law(ax, widths, widths[0], y0, -0.5, label="$\\propto m^{-1/2}$ (NTK)")
+        for i, p in enumerate(params):  # the predicted slopes, through each curve's narrowest point
+            if q == "h_rel" and p in FEATURE_PREDICTIONS and np.isfinite(w[q][i][0]).any():
+                slope = FEATURE_PREDICTIONS[p][0]
+                y0 = float(np.nanmean(w[q][i][0]))
+                plotting.reference_power_law(
+                    ax, widths, widths[0], y0, slope, label=f"theory {p}: $m^{{{slope:g}}}$"
+                )
         plotting.log_log(ax, "width $m$", label)
         ax.legend(loc="best", fontsize=7)
     fig.suptitle("Feature learning vs width: NTK, muP and standard parameterisations (circle task)")
@@ -136,15 +142,21 @@ def lr_transfer(r: dict, out: str, meta: dict | None = None) -> None:
         for j, m in enumerate(r["widths"]):
             # diverged runs (loss above 3 x chance level ln 10, or non-finite) are not drawn
             y = np.where(np.isfinite(loss[i, j]) & (loss[i, j] < 3 * np.log(10)), loss[i, j], np.nan)
-            mean = np.nanmean(y, 1) if np.isfinite(y).any() else np.full(len(lrs), np.nan)
+            n_ok = np.isfinite(y).sum(1)
+            mean = np.where(n_ok > 0, np.nansum(y, 1) / np.maximum(n_ok, 1), np.nan)
             ax.plot(lrs, mean, marker="o", ms=3, color=colors[j], label=f"width {int(m)}")
             if np.isfinite(mean).any():
                 b = int(np.nanargmin(mean))
                 ax.plot(lrs[b], mean[b], marker="*", ms=11, color=colors[j])
+                opt = float(
+                    np.nanmean([optimum_log2_lr(lrs, loss[i, j, :, s]) for s in range(loss.shape[-1])])
+                )
+                if np.isfinite(opt):  # the check's estimate: sub-grid optimum (seed mean)
+                    ax.axvline(opt, color=colors[j], ls=":", lw=1)
         ax.set_yscale("log")
         ax.set_xlabel("$\\log_2$ learning rate")
         ax.set_ylabel("training loss (cross-entropy)")
-        ax.set_title(f"{p}: stars = best lr per width (diverged runs not drawn)", fontsize=9)
+        ax.set_title(f"{p}: stars = best grid lr, dotted = sub-grid optimum", fontsize=9)
         ax.legend(loc="best", fontsize=7)
     fig.suptitle("Learning-rate transfer on 8x8 digits (Tensor Programs V)")
     io.save_figure(fig, out, meta)

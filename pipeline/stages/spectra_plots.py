@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-from .. import io, plotting
+from .. import decay_asymptote, io, plotting
 
 
 def _colmean(a) -> np.ndarray:
@@ -24,14 +24,20 @@ def _positive(k, v):
 
 def decay(ana: dict, section: dict, out: str, meta: dict | None = None) -> None:
     """Row 1: mu_k / mu_0 of the depth-1 NTK without / with a bias and the NNGP, per d; row 2: the
-    bias-free NTK of every depth (even k solid, odd k dotted), with the k^-d line."""
+    bias-free NTK of every depth (even k solid, odd k dotted), with the k^-d line through the first
+    fitted degree; grey band: the degrees of the asymptotic-exponent fit. Row 3: the local slope
+    ln(mu_(k+2) / mu_k) / ln((k+2) / k) of the bias-free NTK (even k) of every depth, plus d, against
+    k, with the extrapolated asymptotic exponent + d and its error bound (bar at k_max) and the
+    tolerance band +- decay.tol around 0 (the prediction)."""
     import matplotlib.pyplot as plt
 
     dims, depths, mu = [int(d) for d in ana["dims"]], [int(d) for d in ana["depths"]], ana["mu"]
     k = ana["k"]
-    k_lo, k_hi = section["decay_fit_k"]
+    k_hi = int(k[-1])
+    k_lo = int(decay_asymptote.fit_degrees(k_hi, section["decay"]["window"])[0])
     j1 = depths.index(1) if 1 in depths else 0
-    fig, axes = plotting.figure(2, len(dims), width=4.2, height=3.6, layout="constrained")
+    fig, axes = plotting.figure(3, len(dims), width=4.2, height=3.6, layout="constrained")
+    dec = section["decay"]
     colors = plt.get_cmap(plotting.PALETTE)(np.linspace(0, 0.85, len(depths)))
     even, odd = (k >= 1) & (k % 2 == 0), (k >= 1) & (k % 2 == 1)
     for i, d in enumerate(dims):
@@ -76,12 +82,48 @@ def decay(ana: dict, section: dict, out: str, meta: dict | None = None) -> None:
         ax.axvspan(k_lo, k_hi, color="0.9", zorder=0)
         plotting.log_log(ax, "degree $k$", "abs($\\mu_k$) / $\\mu_0$", f"NTK without bias by depth, d = {d}")
         ax.legend(fontsize=7, loc="lower left", ncol=1)
+        ax = axes[2, i]
+        ke = k[(k >= max(2, k_lo // 4)) & (k % 2 == 0)]
+        shown = []
+        for j, depth in enumerate(depths):
+            mj = mu[i, j, 0, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.log(mj[ke[1:]] / mj[ke[:-1]]) / np.log(ke[1:] / ke[:-1])
+            ax.plot(ke[:-1], local + d, "-", color=colors[j], lw=1.2, label=f"depth {depth}: local slope + d")
+            shown.append(local + d)
+            f = decay_asymptote.asymptotic_exponent(
+                mj, ana["mu_err"][i, j, 0, 0], dec["window"], dec["corrections"]
+            )
+            if np.isfinite(f["slope"]):
+                ax.errorbar(
+                    [k_hi * (1.08 + 0.06 * j)],
+                    [f["slope"] + d],
+                    yerr=[[f["bound"]], [f["bound"]]],
+                    fmt="s",
+                    ms=3,
+                    color=colors[j],
+                    capsize=2,
+                )
+        ax.axhspan(-dec["tol"], dec["tol"], color="C2", alpha=0.15, label=f"prediction 0 +- {dec['tol']:g}")
+        ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.axvspan(k_lo, k_hi, color="0.9", zorder=0)
+        ax.set_xscale("log")
+        ax.set_xlabel("degree $k$")
+        ax.set_ylabel("slope + d")
+        vals = np.concatenate(shown)
+        vals = vals[np.isfinite(vals)]
+        tol = float(dec["tol"])
+        if vals.size:
+            ax.set_ylim(min(-3 * tol, float(vals.min()) * 1.1), max(3 * tol, float(vals.max()) * 1.1))
+        ax.set_title(f"d = {d}: local slope + d; squares: extrapolated")
+        ax.legend(fontsize=7, loc="best")
     io.save_figure(fig, out, meta)
 
 
 def gram(ana: dict, grm: dict, out: str, meta: dict | None = None) -> None:
     """Per d: top Gram / N eigenvalues (largest N, one draw) against mu_k with multiplicity; the
-    error vs N (log-log, mean and range over draws, N^-1/2 line); the circle's exact eigenvalues."""
+    RMS error over draws vs N (log-log) with the predicted C_d / sqrt(N); the circle's exact
+    eigenvalues."""
     dims = [int(d) for d in grm["dims"]]
     ns = np.asarray(grm["n_points"], dtype=float)
     fig, axes = plotting.figure(1, len(dims) + 2, width=3.8, height=3.6, layout="constrained")
@@ -104,11 +146,16 @@ def gram(ana: dict, grm: dict, out: str, meta: dict | None = None) -> None:
         ax.legend(fontsize=7)
     ax = axes[0, len(dims)]
     for i, d in enumerate(dims):
-        plotting.mean_band(ax, ns, grm["err"][i].T, label=f"d = {d}")
-    err = grm["err"]
-    plotting.reference_power_law(
-        ax, ns, ns[0], float(np.nanmean(err[:, 0])), -0.5, label="$\\propto N^{-1/2}$"
-    )
+        rms = np.sqrt(np.nanmean(grm["err"][i] ** 2, axis=1))
+        line = ax.plot(ns, rms, "o-", lw=1.2, label=f"d = {d}: RMS over draws")[0]
+        ax.plot(
+            ns,
+            grm["constant"][i] / np.sqrt(ns),
+            "--",
+            lw=1.0,
+            color=line.get_color(),
+            label=f"predicted $C_{d} / \\sqrt{{N}}$, $C_{d}$ = {grm['constant'][i]:.2f}",
+        )
     plotting.log_log(
         ax,
         "number of points $N$",
@@ -143,41 +190,55 @@ def gram(ana: dict, grm: dict, out: str, meta: dict | None = None) -> None:
 
 
 def learning_time(lrn: dict, section: dict, out: str, meta: dict | None = None) -> None:
-    """Left: steps per e-fold of the residual of harmonic k (fit, per seed and mean; counted;
-    predicted from the analytic eigenvalues) with the k^2 line; right: the residual of each harmonic
-    (seed 0) over the steps, with the linear-theory decay exp(-rate_pred t)."""
+    """Left: GD steps to an e-fold of the residual of harmonic k (counted, per seed: filled where
+    every seed reached it within the run, the harmonics the check fits; 1 / fitted rate, faint),
+    the lazy-limit prediction 1 / (-ln(1 - eta lambda_k)) and a k^2 line; right: the residual of each
+    harmonic (seed 0) over the steps, with the linear-theory decay exp(-rate_pred t)."""
     import matplotlib.pyplot as plt
+
+    from .spectra_learning import learned_harmonics
 
     ks = np.asarray(lrn["harmonics"], dtype=float)
     k_min = section["learning"]["fit_k_min"]
+    learned = learned_harmonics(ks, lrn["time_efold"], k_min)
     fig, axes = plotting.figure(1, 2, width=5.0, height=4.0, layout="constrained")
     ax = axes[0, 0]
     for s in range(lrn["time"].shape[0]):
         ax.plot(
             *_positive(ks, lrn["time"][s]),
-            "o",
+            ".",
             ms=3,
-            color="C0",
-            alpha=0.5,
-            label="trained net, 1 / fitted rate (per seed)" if s == 0 else None,
+            color="0.6",
+            label="1 / fitted rate (per seed)" if s == 0 else None,
         )
-    ax.plot(
-        *_positive(ks, _colmean(lrn["time_efold"])),
-        "s",
-        mfc="none",
-        color="C2",
-        label="trained net, counted e-fold (mean)",
-    )
+        ef = np.asarray(lrn["time_efold"][s], dtype=float)
+        ax.plot(
+            *_positive(ks[learned], ef[learned]),
+            "o",
+            ms=4,
+            color="C0",
+            alpha=0.7,
+            label="counted e-fold step, fitted harmonics (per seed)" if s == 0 else None,
+        )
+        ax.plot(
+            *_positive(ks[~learned], ef[~learned]),
+            "o",
+            ms=4,
+            mfc="none",
+            color="C0",
+            alpha=0.7,
+            label="counted e-fold step, not fitted (per seed)" if s == 0 else None,
+        )
     ax.plot(
         *_positive(ks, _colmean(lrn["time_pred"])),
         "-",
         color="C1",
-        label="analytic: 1 / (-ln(1 - $\\eta \\lambda_k$))",
+        label="lazy limit: 1 / (-ln(1 - $\\eta \\lambda_k$))",
     )
     sel = ks >= k_min
     t_ref = float(_colmean(lrn["time_pred"])[sel][0])
     plotting.reference_power_law(ax, ks[sel], ks[sel][0], t_ref, 2.0, label="$\\propto k^2$")
-    ax.axvspan(k_min, ks.max(), color="0.92", zorder=0)
+    ax.axhline(float(lrn["steps"][-1]), color="0.5", lw=0.8, ls=":", label="last step of the run")
     plotting.log_log(ax, "frequency $k$", "GD steps per e-fold of the residual", "Learning time vs frequency")
     ax.legend(fontsize=7)
     ax = axes[0, 1]

@@ -1,11 +1,15 @@
 # Stage fourier: Fourier-feature image regression (Tancik et al. 2020) and the NTK of the mappings.
 #   fourier_train      one image set x one mapping (all images of the set vmapped)  -> fourier/<set>/<mapping>.npz
-#   fourier_sweep      Gaussian mapping at one scale sigma                           -> fourier/sweep/<set>/sigma<s>.npz
+#   fourier_sweep      Gaussian (sigma) or positional (s) mapping at one scale       -> fourier/sweep/<set>/<mapping>_scale<v>.npz
 #   fourier_ntk        analytic NTK of the mapped 1D inputs, power-law 1D demo       -> fourier/ntk_mappings.npz + figures
 #   fourier_summary  PSNR tables (beside the paper's Table 1), figures, theory checks
 
 FOURIER = config["fourier"]
-FOURIER_SWEEP = [f"{s:g}" for s in FOURIER["sweep"]["sigmas"]]
+FOURIER_SWEEP = [
+    f"{m}_scale{v:g}"
+    for m, key in (("gaussian", "sigmas"), ("positional", "pe_scales"))
+    for v in FOURIER["sweep"][key]
+]
 FOURIER_BIG = config["data"]["images"]["resolution"] > 128  # paper scale: GPU-sized jobs
 
 
@@ -39,18 +43,19 @@ rule fourier_sweep:
     input:
         data=f"{RESULTS}/data/images_{{imageset}}.npz",
     output:
-        npz=f"{RESULTS}/fourier/sweep/{{imageset}}/sigma{{sigma}}.npz",
-        meta=f"{RESULTS}/fourier/sweep/{{imageset}}/sigma{{sigma}}.npz.json",
+        npz=f"{RESULTS}/fourier/sweep/{{imageset}}/{{mapping}}_scale{{scale}}.npz",
+        meta=f"{RESULTS}/fourier/sweep/{{imageset}}/{{mapping}}_scale{{scale}}.npz.json",
     params:
         section=FOURIER,
         seed=config["seed"],
     wildcard_constraints:
         imageset="natural|text",
-        sigma=r"[0-9.e+-]+",
+        mapping="gaussian|positional",
+        scale=r"[0-9.e+-]+",
     log:
-        f"{LOGS}/fourier/sweep_{{imageset}}_sigma{{sigma}}.log",
+        f"{LOGS}/fourier/sweep_{{imageset}}_{{mapping}}_scale{{scale}}.log",
     benchmark:
-        f"{BENCH}/fourier/sweep_{{imageset}}_sigma{{sigma}}.tsv"
+        f"{BENCH}/fourier/sweep_{{imageset}}_{{mapping}}_scale{{scale}}.tsv"
     resources:
         gpu=1,
         mem_mb=lambda wc: job_mem_mb(config, "fourier_sweep", wc),
@@ -97,7 +102,7 @@ rule fourier_summary:
     input:
         runs=expand(f"{RESULTS}/fourier/{{s}}/{{m}}.npz", s=FOURIER["imagesets"], m=FOURIER["mappings"]),
         sweep=expand(
-            f"{RESULTS}/fourier/sweep/{{s}}/sigma{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP
+            f"{RESULTS}/fourier/sweep/{{s}}/{{g}}.npz", s=FOURIER["sweep"]["imagesets"], g=FOURIER_SWEEP
         ),
         ntk=f"{RESULTS}/fourier/ntk_mappings.npz",
         data=expand(f"{RESULTS}/data/images_{{s}}.npz", s=FOURIER["imagesets"]),
@@ -105,6 +110,7 @@ rule fourier_summary:
         table=f"{RESULTS}/tables/fourier_psnr.csv",
         table_md=f"{RESULTS}/tables/fourier_psnr.md",
         table_images=f"{RESULTS}/tables/fourier_psnr_images.csv",
+        table_gaps=f"{RESULTS}/tables/fourier_gaps.csv",
         table_sweep=f"{RESULTS}/tables/fourier_sweep.csv",
         fig_recon=report(
             f"{RESULTS}/figures/fourier/reconstructions.png",

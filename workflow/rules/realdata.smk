@@ -1,12 +1,15 @@
 # Stage realdata: scikit-learn's bundled real data sets (report category "Real data").
-#   realdata_data        every set: seeded split, standardised features, rows to norm sqrt(d_in)
-#   realdata_fig3        analytic NTK of Jacot et al.'s depth-4 net on N digits, kernel PCA (1/N); per
-#                        width, GD towards f* = f(0) + a f^(2): g_t / h_t, kernel growth
-#   realdata_regression  one job per set: NTK / NNGP regression (CV ridge), trained nets, sklearn baselines
+#   realdata_data        every set: seeded split, features standardised with the training statistics
+#   realdata_fig3        Jacot et al.'s Fig. 3 (pipeline/stages/realdata_fig3.py): analytic NTK of the
+#                        depth-4 net on N digits of two classes (f^(2) defined), kernel PCA (1/N); per
+#                        width, GD towards f* = f(0) + a f^(2): g_t / h_t, the linearised net, kernel growth
+#   realdata_regression  one job per set (pipeline/stages/realdata_regression.py): NTK / NNGP regression
+#                        per input convention (CV ridge), trained nets, sklearn baselines on standardised z
 # data and fig3 are one job each, not one per set / width: a job's start (Python, JAX, scikit-learn,
 # pandas imports) costs more than their compute at the default sizes; the regression jobs balance
 # the two cores against fig3.
-#   realdata_summary     tables, checks (pc_straight_line, pc_decay_rate, wide_net_matches_ntk_regression), figures
+#   realdata_summary     tables, checks (pc_straight_line, pc_training_deviation, pc_decay_rate,
+#                        wide_net_matches_ntk_regression), figures
 
 REALDATA = config["realdata"]
 REALDATA_SETS = list(dict.fromkeys(["digits"] + list(REALDATA["datasets"])))

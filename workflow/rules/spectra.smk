@@ -1,8 +1,8 @@
 # Stage spectra: eigenvalues of the limiting NTK / NNGP on the sphere (spectral bias) and the
 # learning time of each frequency on the circle.
-#   spectra_analytic  Funk-Hecke mu_k per (d, depth, bias, kernel), quadrature accuracy, circle check
-#   spectra_gram      Gram / N eigenvalues on uniform random points vs mu_k, over N and seeds
-#   spectra_learning  GD of a wide ReLU net with bias on the circle; residual per harmonic
+#   spectra_analytic  Funk-Hecke mu_k per (d, depth, bias, kernel) with per-degree quadrature error, circle check
+#   spectra_gram      Gram / N eigenvalues on uniform random points vs mu_k, over N and draws
+#   spectra_learning  GD of a wide ReLU net with bias on the circle; e-fold step per harmonic
 #   spectra_summary   tables, theory checks, figures
 
 SPECTRA = config["spectra"]

@@ -1,0 +1,175 @@
+"""Finite random nets of any registered activation at initialisation (jax): correlations, gradient
+norms and the empirical NTK layer by layer, for the depth stage.
+
+Net (the conventions of ``signal_propagation``): n units per hidden layer, L hidden layers,
+
+    h^1 = G x                     (G (n, K) iid N(0, q1): the first layer's pre-activations of K unit
+                                  inputs x with Gram X^T X, covariance q1 X^T X across units),
+    h^(l+1) = sqrt(sw2 / n) W^(l+1) phi(h^l) + sqrt(sb2) b^(l+1),     W, b iid N(0, 1),
+
+i.e. W_ij ~ N(0, sw2 / n), b_i ~ N(0, sb2) in the standard parameterisation, which is also the NTK
+parameterisation's forward pass (parameters W, b, G / sqrt(q1) of unit variance; the NTK below is
+for those parameters). Drawing h^1 = G x directly is exact in law for a first dense layer with
+Gaussian weights and bias whose pre-activation covariance is q1 X^T X.
+
+- ``propagate``: pre-activations of every layer for every input and every sw2 of a grid (the same
+  standard-normal W, b for all sw2 of one seed: common random numbers), the empirical correlations
+  c^l of input pairs, and the squared norms of the backward signal delta^l = dF/dh^l of F = g . h^L
+  (g ~ N(0, I_n)): ||delta^l||^2 / ||delta^(l+1)||^2 -> chi_1 (the gradient-independence limit,
+  Schoenholz et al. 2017, Sec. 3). Cost per seed and sw2: 2 L n^2 (K + 1) flops; memory L n^2 for
+  the stored weights (the backward pass reuses them).
+- ``ntk_by_depth``: the empirical NTK Theta_l (K, K) of the read-out f_l = sqrt(sw2 / n) v_l . phi(h^l)
+  + sqrt(sb2) beta_l at every depth l = 1 .. L of one net (fresh v_l, beta_l per depth), from
+  per-layer Gram matrices (as ``ntk_empirical``: no Jacobian materialised):
+  Theta_l = Sigma_hat^(l+1) + sum_(k <= l) Sigma_hat^k (g_l^k . g_l^k'), with Sigma_hat^1 = q1 x.x',
+  Sigma_hat^k = sw2 / n phi(h^(k-1)) . phi(h^(k-1))' + sb2 and g_l^k = df_l / dh^k. The backward
+  signals of all read-out depths are carried together down the net (a (L, K, n) state): cost
+  per seed 2 L^2 K n^2 flops.
+- ``output_moments``: f(x) of many independent small nets (fresh weights per net) for the
+  non-Gaussianity of the output at initialisation; returns the read-out's conditional variance
+  s^2 = sw2 / n ||phi(h^L)||^2 (+ sb2) per net and depth (f | hidden layers ~ N(0, s^2) exactly).
+
+Randomness: ``jax.random`` keys per seed, split per layer. float64 when run under
+``precision.x64_context``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from .activations import Activation
+
+
+def unit_inputs(correlations) -> jnp.ndarray:
+    """K unit vectors (as columns of a (K, K) matrix X) with a given (K, K) correlation matrix
+    (the Cholesky factor: X^T X = C)."""
+    c = jnp.asarray(correlations)
+    return jnp.linalg.cholesky(c).T
+
+
+def _draw_layers(key, n: int, depth: int, dtype):
+    kw, kb = jax.random.split(key)
+    w = jax.random.normal(kw, (depth - 1, n, n), dtype)
+    b = jax.random.normal(kb, (depth - 1, n), dtype)
+    return w, b
+
+
+def _forward(h1, w, b, sw2, sb2, act: Activation):
+    """Pre-activations (depth, n, K) of every layer from h^1 (n, K) and the standard-normal layers."""
+    scale = jnp.sqrt(sw2 / h1.shape[0])
+
+    def step(h, wb):
+        wl, bl = wb
+        h_next = scale * (wl @ act.jax_phi(h)) + jnp.sqrt(sb2) * bl[:, None]
+        return h_next, h_next
+
+    _, hs = jax.lax.scan(step, h1, (w, b))
+    return jnp.concatenate([h1[None], hs])
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth"))
+def propagate(key, x, q1, sw2s, sb2, act: Activation, n: int, depth: int):
+    """One seed: pre-activations' statistics of a depth-``depth`` net for every sw2 of ``sw2s`` (G,).
+
+    x (G, d, K): K unit inputs as columns (``unit_inputs``) for each sw2; q1 (G,): first-layer variance
+    per sw2.
+    Returns {"gram": (G, depth, K, K) h^l . h^l' / n, "grad_sq": (G, depth) ||delta^l||^2
+    (delta^depth = g)}.
+    """
+    dtype = x.dtype
+    kg, kl, kd = jax.random.split(key, 3)
+    g0 = jax.random.normal(kg, (n, x.shape[1]), dtype)
+    w, b = _draw_layers(kl, n, depth, dtype)
+    grad_top = jax.random.normal(kd, (n,), dtype)
+
+    def one(sw2, q, xg):
+        hs = _forward(jnp.sqrt(q) * g0 @ xg, w, b, sw2, sb2, act)  # (depth, n, K)
+        scale = jnp.sqrt(sw2 / n)
+        gram = jnp.einsum("lik,lij->lkj", hs, hs) / n
+
+        def back(d, wh):
+            wl, h = wh  # W^(l+1), h^l: delta^l = phi'(h^l) * (scale W^(l+1)^T delta^(l+1))
+            d_new = act.jax_dphi(h[:, 0]) * (scale * (wl.T @ d))
+            return d_new, jnp.sum(d_new * d_new)
+
+        _, sq = jax.lax.scan(back, grad_top, (w, hs[:-1]), reverse=True)
+        grad_sq = jnp.concatenate([sq, jnp.sum(grad_top * grad_top)[None]])
+        return gram, grad_sq
+
+    gram, grad_sq = jax.vmap(one)(sw2s, q1, x)
+    return {"gram": gram, "grad_sq": grad_sq}
+
+
+def correlations(gram: jnp.ndarray) -> jnp.ndarray:
+    """c^l of every input pair from grams (..., K, K): gram_ij / sqrt(gram_ii gram_jj)."""
+    d = jnp.sqrt(jnp.diagonal(gram, axis1=-2, axis2=-1))
+    return gram / (d[..., :, None] * d[..., None, :])
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth", "readouts"))
+def ntk_by_depth(key, x, q1, sw2s, sb2, act: Activation, n: int, depth: int, readouts: tuple[int, ...]):
+    """One seed: the empirical NTK (G, R, K, K) of the read-out at every depth l of ``readouts`` (R
+    depths in 1 .. depth, increasing) and the NNGP part Sigma_hat^(l+1) (G, R, K, K); x (G, d, K)."""
+    dtype = x.dtype
+    kg, kl, kv = jax.random.split(key, 3)
+    g0 = jax.random.normal(kg, (n, x.shape[1]), dtype)
+    w, b = _draw_layers(kl, n, depth, dtype)
+    ro = jnp.asarray(readouts) - 1  # 0-based layer index of each read-out
+    v = jax.random.normal(kv, (len(readouts), n), dtype)  # read-out weights of each depth
+
+    def one(sw2, q, xg):
+        hs = _forward(jnp.sqrt(q) * g0 @ xg, w, b, sw2, sb2, act)
+        scale = jnp.sqrt(sw2 / n)
+        a = act.jax_phi(hs)
+        # Sigma_hat^(l+1) for l = 1..depth (the read-out's own term and the next layer's input kernel)
+        sig_next = sw2 / n * jnp.einsum("lik,lij->lkj", a, a) + sb2
+        sig1 = q * (xg.T @ xg)
+        sig = jnp.concatenate([sig1[None], sig_next[:-1]])  # Sigma_hat^k, k = 1..depth
+        dphi = act.jax_dphi(hs)  # (depth, n, K)
+        # backward: state B (R, n, K), row r = read-out r: B[r] = df_r / dh^(k+1) at 0-based layer k
+
+        def back(bstate, inp):
+            k, wl, dp, s = inp  # layer index k (0-based h^(k+1)), W^(k+2) (unused at the top), phi'(h^(k+1))
+            prop = jnp.where(k < depth - 1, 1.0, 0.0) * scale * jnp.einsum("ij,rik->rjk", wl, bstate)
+            new = (ro[:, None, None] == k) * (scale * v[:, :, None]) + prop
+            bnew = new * dp[None]
+            bnew = jnp.where((ro >= k)[:, None, None], bnew, 0.0)
+            contrib = jnp.einsum("rik,rij->rkj", bnew, bnew) * s[None]
+            return bnew, contrib
+
+        w_pad = jnp.concatenate([w, jnp.zeros((1, n, n), dtype)])  # W^(k+2) for k = 0..depth-1
+        init = jnp.zeros((len(readouts), n, xg.shape[1]), dtype)
+        _, contribs = jax.lax.scan(back, init, (jnp.arange(depth), w_pad, dphi, sig), reverse=True)
+        theta = contribs.sum(0) + sig_next[ro]
+        return theta, sig_next[ro]
+
+    theta, nngp = jax.vmap(one)(sw2s, q1, x)
+    return {"ntk": theta, "nngp": nngp}
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth", "n_nets"))
+def output_moments(key, q1, sw2, sb2, act: Activation, n: int, depth: int, n_nets: int):
+    """s^2 = sw2 / n ||phi(h^l)||^2 + sb2 (the variance of f(x) = sqrt(sw2 / n) v . phi(h^l) +
+    sqrt(sb2) beta given the hidden layers) for ``n_nets`` independent nets, one input of first-layer
+    variance q1, at every depth l = 1 .. depth: (n_nets, depth)."""
+
+    dtype = jnp.result_type(float)
+
+    def net(k):
+        kg, kl = jax.random.split(k)
+        h = jnp.sqrt(q1) * jax.random.normal(kg, (n,), dtype)
+        out = []
+        keys = jax.random.split(kl, depth)
+        for l in range(depth):
+            a = act.jax_phi(h)
+            out.append(sw2 / n * jnp.sum(a * a) + sb2)
+            if l < depth - 1:
+                kw, kb = jax.random.split(keys[l])
+                w = jax.random.normal(kw, (n, n), dtype)
+                h = jnp.sqrt(sw2 / n) * (w @ a) + jnp.sqrt(sb2) * jax.random.normal(kb, (n,), dtype)
+        return jnp.stack(out)
+
+    return jax.vmap(net)(jax.random.split(key, n_nets))

@@ -1,0 +1,219 @@
+"""Stage depth (pipeline.stages.depth): the rule functions on small real configs, every check of the
+stage with a case where it must fail, the empirical NTK of random_nets against autodiff, and the
+outputs of the shared tiny run."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY
+
+from pipeline import activations
+from pipeline import random_nets as rn
+from pipeline import signal_propagation as sp
+from pipeline.config import load_config
+from pipeline.precision import x64_context
+from pipeline.stages import depth
+
+TANH = activations.get("tanh")
+
+
+@pytest.fixture(scope="module")
+def section():
+    sec = copy.deepcopy(load_config(TINY)["depth"])
+    sec["propagation"].update(width=128, depth=12, seeds=8, pairs=2, fit_layers=[1, 10])
+    sec["ntk"].update(width=64, depth=8, seeds=4, outputs=2)
+    return sec
+
+
+@pytest.fixture(scope="module")
+def theory(section):
+    return depth.theory_run(section, seed=0)
+
+
+@pytest.fixture(scope="module")
+def nets(section):
+    return depth.nets_run(section, depth.fixed_points(section), seed=0, x64=True)
+
+
+@pytest.fixture(scope="module")
+def gauss(section):
+    return depth.gauss_run(section, seed=0)
+
+
+def by_id(found):
+    return {c.check: c for c in found}
+
+
+def test_all_checks_and_identities(theory, nets, gauss, section):
+    found, tables = depth.build_checks(theory, nets, gauss, section, seed=0)
+    ids = by_id(found)
+    assert set(ids) == {
+        "activation_quadrature_closed_form",
+        "activation_quadrature_converged",
+        "depth_ntk_recursion",
+        "activation_wide_kernel",
+        "depth_chi1",
+        "depth_edge_of_chaos",
+        "depth_xi_c",
+        "depth_ntk_ordered_limit",
+        "depth_ntk_chaotic_offdiag",
+        "depth_nongauss_product",
+        "depth_nngp_variance",
+    }
+    for c in found:
+        assert c.kind in ("identity", "prediction") and c.verdict in ("pass", "fail", "inconclusive")
+        if c.kind == "prediction":
+            assert c.interval and c.power and "Source" in c.detail
+    for name in (
+        "activation_quadrature_closed_form",
+        "activation_quadrature_converged",
+        "depth_ntk_recursion",
+    ):
+        assert ids[name].kind == "identity" and ids[name].verdict == "pass", ids[name]
+    assert set(tables) == {"theory", "xi", "ntk", "nongauss"}
+
+
+def test_quadrature_checks_fail_at_low_order(section):
+    sec = copy.deepcopy(section)
+    sec["quadrature"].update(order=8, orders=[8, 16], rtol=1e-8)
+    th = depth.quadrature_study(sec, 1.43)
+    th["recursion_err"] = np.array([0.0, 0.0])
+    ids = by_id(depth.quadrature_checks(th, sec))
+    assert ids["activation_quadrature_closed_form"].verdict == "fail"
+    assert ids["activation_quadrature_converged"].verdict == "fail"
+
+
+def test_recursion_check_fails_for_a_wrong_reference(section):
+    th = {"orders": np.array([64]), "quad_err": np.zeros((len(activations.NAMES), 2, 1)), "quad_q_max": 1.0}
+    th["recursion_err"] = np.array(list(depth.recursion_identity(64, sw2_ref=1.8).values()))
+    assert by_id(depth.quadrature_checks(th, section))["depth_ntk_recursion"].verdict == "fail"
+
+
+def test_wide_kernel_fails_for_erf_in_place_of_tanh(theory, section):
+    th = dict(theory)
+    names = list(activations.NAMES)
+    pred = th["wide_pred"].copy()
+    pred[names.index("tanh")] = pred[names.index("erf")]  # the erf kernel claimed for tanh
+    th["wide_pred"] = pred
+    assert depth.wide_kernel_check(th, section, 0.95).verdict == "fail"
+
+
+def _xi_and_chi(theory, nets, section, th_override):
+    th = {**theory, **th_override}
+    found, _, _ = depth.propagation_checks(th, nets, section, 0.95, seed=0)
+    return by_id(found)
+
+
+def test_chi1_fails_at_the_wrong_sw2(theory, nets, section):
+    shifted = np.array([sp.theory(TANH, s + 0.5, section["sigma_b2"])["chi_1"] for s in theory["sw2"]])
+    ids = _xi_and_chi(theory, nets, section, {"chi_1": shifted})
+    assert ids["depth_chi1"].verdict == "fail", ids["depth_chi1"].detail
+
+
+def test_edge_of_chaos_fails_for_an_edge_two_steps_away(theory, nets, section):
+    far = float(theory["edge"]) + 2 * section["theory"]["sigma_w2_step"]  # two grid steps away
+    ids = _xi_and_chi(theory, nets, section, {"edge": np.float64(far)})
+    assert ids["depth_edge_of_chaos"].verdict == "fail", ids["depth_edge_of_chaos"].detail
+
+
+def test_xi_c_fails_for_the_neighbouring_sw2(theory, nets, section):
+    wrong = np.array([sp.theory(TANH, s + 0.25, section["sigma_b2"])["xi_c"] for s in theory["xi_sw2"]])
+    wrong[1] = 2 * theory["xi_xi_c"][1]
+    ids = _xi_and_chi(theory, nets, section, {"xi_xi_c": wrong})
+    assert ids["depth_xi_c"].verdict == "fail", ids["depth_xi_c"].detail
+
+
+def test_ntk_limits_fail_for_wrong_formulas(theory, nets, section):
+    th = dict(theory)
+    t15 = sp.theory(TANH, 1.5, section["sigma_b2"])
+    th["ntk_p_star"] = np.array([t15["p_star"], np.nan])  # the limit of the neighbouring sw2
+    q, c, chi = th["ntk_q_star"][1], th["ntk_c_star"][1], th["ntk_chi_c"][1]
+    th["ntk_offdiag_limit"] = np.array([np.nan, q / (1 - chi)])  # c* left out: 13.1 vs 5.85
+    found, _ = depth.ntk_checks(th, nets, section, 0.95, asymptote=False)  # the bare comparison
+    ids = by_id(found)
+    assert ids["depth_ntk_ordered_limit"].verdict == "fail", ids["depth_ntk_ordered_limit"].detail
+    assert ids["depth_ntk_chaotic_offdiag"].verdict == "fail", ids["depth_ntk_chaotic_offdiag"].detail
+    assert q * c / (1 - chi) == pytest.approx(theory["ntk_offdiag_limit"][1])
+
+
+def test_ntk_limits_inconclusive_away_from_the_asymptote(theory, nets, section):
+    """At depth 8 the infinite-width recursion is far from both limits: no verdict on the limit."""
+    found, _ = depth.ntk_checks(theory, nets, section, 0.95)
+    for c in found:
+        assert c.verdict == "inconclusive" and "NOT AT THE ASYMPTOTE" in c.detail, c.detail
+
+
+def test_nongauss_checks_fail_for_a_gaussian_output(gauss, section):
+    g = dict(gauss)
+    g["s2_relu"] = np.full_like(gauss["s2_relu"], section["nongauss"]["q1"])  # Gaussian f: s^2 constant
+    found, _ = depth.nongauss_checks(g, section, 0.95, seed=0)
+    assert by_id(found)["depth_nongauss_product"].verdict == "fail"
+
+
+def test_nngp_variance_fails_for_the_wrong_sw2(section):
+    from pipeline import random_nets
+
+    ng = section["nongauss"]
+    s2 = np.asarray(
+        random_nets.output_moments(jax.random.PRNGKey(1), 1.0, 1.8, 0.0, activations.get("relu"), 16, 2, 4096)
+    )
+    g = {"widths": np.array([16]), "s2_relu": s2[None].astype(float), "s2_act": s2[None].astype(float)}
+    found, _ = depth.nongauss_checks(g, {**section, "nongauss": {**ng, "widths": [16]}}, 0.95, seed=0)
+    assert by_id(found)["depth_nngp_variance"].verdict == "fail"  # E f^2 = 0.9^2 at sw2 1.8, depth 2
+
+
+def test_empirical_ntk_matches_autodiff():
+    """random_nets.ntk_by_depth against <grad f_l(x), grad f_l(x')> by jax.grad of the same net."""
+    n, L, sw2, sb2, q = 16, 4, 1.7, 0.1, 0.6
+    key = jax.random.PRNGKey(0)
+    with x64_context(True):
+        x = jnp.asarray(np.array([[[1.0, 0.3], [0.0, math.sqrt(1 - 0.09)]]]))
+        readouts = (2, 4)
+        got = np.asarray(
+            rn.ntk_by_depth(key, x, jnp.array([q]), jnp.array([sw2]), sb2, TANH, n, L, readouts)["ntk"]
+        )[0]
+        kg, kl, kv = jax.random.split(key, 3)
+        g0 = jax.random.normal(kg, (n, 2), jnp.float64)
+        kw, kb = jax.random.split(kl)
+        w = jax.random.normal(kw, (L - 1, n, n), jnp.float64)
+        b = jax.random.normal(kb, (L - 1, n), jnp.float64)
+        v = jax.random.normal(kv, (2, n), jnp.float64)
+        beta = jnp.zeros(2)
+
+        def f(params, xi, r):
+            g0_, w_, b_, v_, beta_ = params
+            h = math.sqrt(q) * g0_ @ xi
+            for l in range(readouts[r] - 1):
+                h = jnp.sqrt(sw2 / n) * (w_[l] @ jnp.tanh(h)) + math.sqrt(sb2) * b_[l]
+            return jnp.sqrt(sw2 / n) * v_[r] @ jnp.tanh(h) + math.sqrt(sb2) * beta_[r]
+
+        params = (g0, w, b, v, beta)  # G is N(0, 1): the first layer is sqrt(q) G x
+        for r in range(2):
+            grads = [jax.grad(f)(params, x[0][:, i], r) for i in range(2)]
+            flat = [jnp.concatenate([jnp.ravel(t) for t in gr]) for gr in grads]
+            want = np.array([[float(a @ c) for c in flat] for a in flat])
+            np.testing.assert_allclose(got[r], want, rtol=1e-10)
+
+
+def test_tiny_run_outputs(tiny_run):
+    res = tiny_run / "results"
+    checks = pd.read_csv(res / "checks" / "depth.csv")
+    assert len(checks) == 11 and set(checks["verdict"]) <= {"pass", "fail", "inconclusive"}
+    by = checks.set_index("check")
+    for name in (
+        "activation_quadrature_closed_form",
+        "activation_quadrature_converged",
+        "depth_ntk_recursion",
+    ):
+        assert by.loc[name, "verdict"] == "pass" and by.loc[name, "kind"] == "identity"
+    for t in ("quadrature", "wide_kernel", "theory", "xi", "ntk", "nongauss"):
+        assert len(pd.read_csv(res / "tables" / f"depth_{t}.csv")) > 0
+    for f in ("quadrature", "propagation", "phase_diagram", "ntk", "nongauss"):
+        assert (res / "figures" / "depth" / f"{f}.png").stat().st_size > 10_000
