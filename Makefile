@@ -82,6 +82,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ntk_speed.py
+	$(BIN)/python benchmarks/dual_kernel_speed.py
 
 # Regenerate requirements.lock from pyproject.toml (neural-tangents without tensorflow/tf2jax).
 lock:

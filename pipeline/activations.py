@@ -93,7 +93,8 @@ def _dleaky(x, xp, slope):
 
 
 _TABLE = {
-    "relu": (lambda x, xp: xp.maximum(x, 0.0), lambda x, xp: (x > 0).astype(x.dtype)),
+    # where, not maximum: jax.grad at 0 is 0, as jax.nn.relu's
+    "relu": (lambda x, xp: xp.where(x > 0, x, 0.0), lambda x, xp: (x > 0).astype(x.dtype)),
     "abs": (lambda x, xp: xp.abs(x), lambda x, xp: xp.sign(x)),
     "erf": (lambda x, xp: _erf(xp)(x), lambda x, xp: (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x)),
     "tanh": (lambda x, xp: xp.tanh(x), lambda x, xp: 1.0 - xp.tanh(x) ** 2),

@@ -133,6 +133,51 @@ def prediction_check(
     )
 
 
+def bound_check(
+    check: str,
+    stage: str,
+    *,
+    quantity: str,
+    bound: float,
+    tol: float,
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
+    interval: str,
+    source: str,
+    power: str,
+    figure: str = "",
+    detail: str = "",
+    tol_source: str = "",
+) -> Check:
+    """An upper-bound prediction under the verdict rule, for a theorem that is a bound (e.g. an
+    O(m^-1/2) rate with no value derived for the case at hand): ``quantity`` <= ``bound``, pass when the
+    whole interval lies at or below ``bound + tol``, fail when it lies wholly above, inconclusive
+    otherwise (NaN interval: inconclusive). Use it only where the source proves a bound, and say in
+    ``detail`` why no value is predicted."""
+    from .fits import verdict_from_ci
+
+    verdict = verdict_from_ci(ci_low, ci_high, -math.inf, bound + tol)
+    text = f"{detail}; " if detail else ""
+    text += f"Source: {source}"
+    if tol_source:
+        text += f". Tolerance: {tol_source}"
+    return Check(
+        check,
+        stage,
+        f"{quantity} <= {bound:g} (a bound)",
+        float(estimate),
+        f"{quantity} <= {bound:g} + {tol:g} over the whole interval",
+        verdict=verdict,
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        interval=interval,
+        power=power,
+        figure=figure,
+        detail=text,
+    )
+
+
 def log_check(log, c: Check) -> None:
     """One line per check in a stage's log: ``check <id>: <verdict> (measured m [lo, hi]; tolerance)``."""
     ci = f" [{c.ci_low:.4g}, {c.ci_high:.4g}]" if math.isfinite(c.ci_low) and math.isfinite(c.ci_high) else ""

@@ -76,8 +76,9 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   Memory: 6 floats per parameter and hidden activation of the runs stacked in one program.
 - regimes_mup (digits MLPs 64 -> w (depth times) -> 10, no bias, P_w): the coordinate check, p
   parameterisations x O optimizers x S seeds x T_c steps on a batch of B_c, and the learning-rate
-  transfer, p x n_lr rates x S seeds of T_r steps on batches of B_r plus the loss on E points:
-      sum_w p O S T_c 6 B_c P_w + sum_w p n_lr S (6 T_r B_r + 2 E) P_w.
+  transfer (the checked sweep, Adam, and the SGD reference), p x n_lr rates x S seeds of T_r steps
+  on batches of B_r each (the loss: the minibatch losses of the last quarter of the steps):
+      sum_w p O S T_c 6 B_c P_w + sum_w p (n_lr S + n_lr' S') 6 T_r B_r P_w.
 - regimes_teacher: n_tau x trials students (P = units (dim + 1)) trained T steps on N points, test
   loss every ``eval_every`` steps on M points:   n_tau trials (6 N P T + (T / eval_every + 2) 2 M P).
 - depth_theory (numpy float64): the quadrature study, A activations x O orders x C = 112 covariances x
@@ -135,6 +136,7 @@ COMPILE_S = 3.5
 EFFICIENCY = {
     "ntk_init": 0.3,
     "ntk_depth": 0.075,
+    "ntk_activations": 0.075,
     "train": 0.25,
     "train_jacot": 0.7,
     "convergence_fit": 0.2,
@@ -148,12 +150,13 @@ EFFICIENCY = {
     "spectra_analytic": 0.005,
     "spectra_gram": 1.0,  # N to 800, 24 draws: the model's 10 N^3 overstates eigvalsh (~4/3 N^3 + O(N^2))
     "spectra_learning": 0.3,  # width 8192, 6 seeds vmapped: larger matmuls use the core better
-    "regimes_circle": 0.024,  # recalibrated for 6 seeds (9 -> 12 s measured)
-    "regimes_mup": 0.33,  # recalibrated for 8 lr-transfer and 16 coord seeds (15 -> 22 s measured)
+    "regimes_circle": 0.05,  # recalibrated for the 1000-step alpha sweep (15 s CPU measured, --cores 1)
+    "regimes_mup": 0.2,  # recalibrated for the Adam transfer + SGD reference (40 s CPU measured, --cores 1)
     "regimes_teacher": 0.7,
     "depth_theory": 0.03,
     "depth_nets": 0.2,
     "depth_gauss": 0.1,
+    "depth_trainability": 0.05,  # vmapped (32 x 32) matmuls: far from the matmul peak
 }
 # On a GPU the same small programs reach a smaller fraction of a much higher peak.
 GPU_EFFICIENCY = 0.25
@@ -299,6 +302,19 @@ def cost_ntk_depth(config: dict) -> Cost:
     sw = config["ntk"]["depth_sweep"]
     costs = [_ntk_cost(config, int(l), int(m), int(sw["seeds"])) for l in sw["depths"] for m in sw["widths"]]
     return Cost(sum(c.flops for c in costs), max(c.peak_bytes for c in costs), compiles=len(costs))
+
+
+def cost_ntk_activations(config: dict) -> Cost:
+    """Per extra activation: the ntk_init model at each width of ntk.activations plus its float64
+    limit kernel (2 N^2 n^2 phi / phi' evaluations per quadrature layer at n = 256, ~20 flops each)."""
+    sec = config["ntk"]
+    act = sec["activations"]
+    n, _, _ = dataset_shape(config, sec["dataset"])
+    depth = int(sec["net"]["depth"])
+    costs = [_ntk_cost(config, depth, int(m), int(act["seeds"])) for m in act["widths"]]
+    flops = len(act["names"]) * (sum(c.flops for c in costs) + 20.0 * 2 * n * n * 256**2 * depth)
+    peak = max(c.peak_bytes for c in costs) + 8 * 3 * n * 256**2
+    return Cost(float(flops), peak, compiles=len(act["names"]) * (len(costs) + 1))
 
 
 def cost_ntk_analytic(config: dict) -> Cost:
@@ -513,19 +529,22 @@ def _mup_params(width: int, depth: int) -> int:
 
 
 def cost_regimes_mup(config: dict) -> Cost:
-    """Coordinate check: p x optimizers x S x steps x 6 B P per width; lr transfer: p x lrs x S x
-    (T 6 B P + 2 E P) per width (B: batch, E: eval points). Peak: one width's stacked runs."""
+    """Coordinate check: p x optimizers x S x steps x 6 B P per width; lr transfer (the checked sweep
+    and the SGD reference): p x lrs x S x T 6 B P per width (B: batch; the loss is the minibatch
+    loss of the last quarter of the steps, no extra evaluation). Peak: one width's stacked runs."""
     sec = config["regimes"]
     c, r = sec["coord"], sec["lr_transfer"]
     cw = [2**k for k in range(int(c["log2_width_min"]), int(c["log2_width_max"]) + 1)]
     n_c = len(c["parameterizations"]) * int(c["seeds"])  # runs of one compiled program
     coord = sum(n_c * int(c["steps"]) * 6 * int(c["batch"]) * _mup_params(m, int(c["depth"])) for m in cw)
-    n_lrs = int((r["log2_lr_max"] - r["log2_lr_min"]) / r["log2_lr_step"]) + 1
-    n_r = len(r["parameterizations"]) * n_lrs * int(r["seeds"])
-    per_run = int(r["steps"]) * 6 * int(r["batch"]) + 2 * int(r.get("eval_points") or 1797)
-    lr = sum(n_r * per_run * _mup_params(int(m), int(r["depth"])) for m in r["widths"])
+    per_run = int(r["steps"]) * 6 * int(r["batch"])
+    n_rs = []
+    for grid, seeds in ((r, r["seeds"]), (r["sgd_reference"], r["sgd_reference"]["seeds"])):
+        n_lrs = int((grid["log2_lr_max"] - grid["log2_lr_min"]) / r["log2_lr_step"]) + 1
+        n_rs.append(len(r["parameterizations"]) * n_lrs * int(seeds))
+    lr = sum(sum(n_rs) * per_run * _mup_params(int(m), int(r["depth"])) for m in r["widths"])
     big_c, big_r = _mup_params(max(cw), int(c["depth"])), _mup_params(max(r["widths"]), int(r["depth"]))
-    return Cost(float(len(c["optimizers"]) * coord + lr), F32 * 6 * max(n_c * big_c, n_r * big_r))
+    return Cost(float(len(c["optimizers"]) * coord + lr), F32 * 6 * max(n_c * big_c, max(n_rs) * big_r))
 
 
 def cost_regimes_teacher(config: dict) -> Cost:
@@ -575,10 +594,27 @@ def cost_depth_gauss(config: dict) -> Cost:
     return Cost(float(flops), peak, compiles=2 * len(ng["widths"]))
 
 
+def cost_depth_trainability(config: dict) -> Cost:
+    """Every (depth, sw2) net of depth.trainability trains max(depths) layers (masked): per net
+    steps x (6 batch (d_in + L n) n) + the forward of n_train at the end; one compiled program."""
+    tr = config["depth"]["trainability"]
+    nets = len(tr["depths"]) * int(tr["n_sigma_w2"])
+    n, lmax, steps, batch = (
+        int(tr["width"]),
+        max(int(d) for d in tr["depths"]),
+        int(tr["steps"]),
+        int(tr["batch"]),
+    )
+    per_net = steps * 6 * batch * (64 + lmax * n) * n + 2 * int(tr["n_train"]) * (64 + lmax * n) * n
+    peak = F32 * nets * (steps * batch + (lmax + 1) * n * n + 4 * lmax * batch * n)
+    return Cost(float(nets * per_net), peak, compiles=1)
+
+
 RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "ntk_init": cost_ntk_init,
     "ntk_analytic": cost_ntk_analytic,
     "ntk_depth": cost_ntk_depth,
+    "ntk_activations": cost_ntk_activations,
     "train": cost_train,
     "train_jacot": cost_train_jacot,
     "convergence_kinf": cost_convergence_kinf,
@@ -597,6 +633,7 @@ RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "depth_theory": cost_depth_theory,
     "depth_nets": cost_depth_nets,
     "depth_gauss": cost_depth_gauss,
+    "depth_trainability": cost_depth_trainability,
 }
 
 

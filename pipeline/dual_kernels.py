@@ -11,15 +11,13 @@ For a 2x2 covariance [[q1, q12], [q12, q2]] of a centred Gaussian pair (u, v) th
 Closed forms (t = arccos c, c = q12 / sqrt(q1 q2)):
 
 - relu (arc-cosine kernels, Cho & Saul 2009): k = sqrt(q1 q2) (sin t + (pi - t) c) / (2 pi),
-  kdot = (pi - t) / (2 pi). Computed by ``ntk_analytic.relu_expectations`` (the ntk stage's own
-  closed form, reused: its outer-product arguments are fed q1 q2 against 1, which leaves
-  sqrt(q1 q2) and c unchanged).
+  kdot = (pi - t) / (2 pi) (numpy here; ``ntk_analytic`` has its own jnp copy, so the depth stage's
+  ``depth_ntk_recursion`` identity compares two implementations; no import between the two).
 - leaky_relu with slope a, phi(x) = relu(x) - a relu(-x): k = (1 + a^2) J(q12) - 2 a J(-q12) with
   J the ReLU k above, kdot = a^2 + a (1 - a) + (1 - a)^2 (pi - t) / (2 pi); abs is a = -1
   (kdot = 1 - 2 t / pi).
 - erf (Williams 1997): k = (2/pi) arcsin(2 q12 / sqrt((1 + 2 q1)(1 + 2 q2))),
-  kdot = (4/pi) / sqrt((1 + 2 q1)(1 + 2 q2) - 4 q12^2), by ``ntk_analytic.erf_expectations``
-  (fed (1 + 2 q1)(1 + 2 q2) = 1 + 2 q1' against q2' = 0, which leaves the product unchanged).
+  kdot = (4/pi) / sqrt((1 + 2 q1)(1 + 2 q2) - 4 q12^2).
 - sin: k = exp(-(q1 + q2) / 2) sinh(q12), kdot = exp(-(q1 + q2) / 2) cosh(q12)
   (E[cos(u -+ v)] = exp(-(q1 + q2 -+ 2 q12) / 2)).
 - identity: k = q12, kdot = 1.
@@ -118,28 +116,18 @@ def quadrature(act: Activation, q1, q2, q12, order: int = DEFAULT_ORDER, block: 
 
 
 def _relu_pair(q1, q2, q12):
-    """ReLU (k, kdot) elementwise via ``ntk_analytic.relu_expectations`` (float64)."""
-    import jax.numpy as jnp
-
-    from .ntk_analytic import relu_expectations
-    from .precision import x64_context
-
-    with x64_context(True):
-        e, ed = relu_expectations(jnp.asarray(q1 * q2), jnp.ones(1), jnp.asarray(q12)[:, None])
-        return np.asarray(e)[:, 0], np.asarray(ed)[:, 0]
+    """ReLU (k, kdot) elementwise (float64 numpy; the arc-cosine kernels)."""
+    norm = np.sqrt(q1 * q2)
+    t = np.arccos(_correlation(q1, q2, q12))
+    return norm * (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi), (np.pi - t) / (2 * np.pi)
 
 
 def _erf_pair(q1, q2, q12):
-    """erf (k, kdot) elementwise via ``ntk_analytic.erf_expectations`` (float64)."""
-    import jax.numpy as jnp
-
-    from .ntk_analytic import erf_expectations
-    from .precision import x64_context
-
-    q1_eff = ((1 + 2 * q1) * (1 + 2 * q2) - 1) / 2  # (1 + 2 q1')(1 + 2 * 0) = (1 + 2 q1)(1 + 2 q2)
-    with x64_context(True):
-        e, ed = erf_expectations(jnp.asarray(q1_eff), jnp.zeros(1), jnp.asarray(q12)[:, None])
-        return np.asarray(e)[:, 0], np.asarray(ed)[:, 0]
+    """erf (k, kdot) elementwise (float64 numpy; Williams 1997)."""
+    d = (1 + 2 * q1) * (1 + 2 * q2)
+    return (2 / np.pi) * np.arcsin(np.clip(2 * q12 / np.sqrt(d), -1.0, 1.0)), (4 / np.pi) / np.sqrt(
+        d - 4 * q12**2
+    )
 
 
 def closed_form(act: Activation, q1, q2, q12):

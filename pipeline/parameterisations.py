@@ -62,7 +62,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .models import PARAMETERIZATIONS, MLPSpec, activation
+from .mlp_spec import PARAMETERIZATIONS, MLPSpec, activation
 
 OPTIMIZERS = ("sgd", "adam")
 

@@ -20,7 +20,7 @@ from conftest import del_key as _del
 from conftest import set_key as _set
 from results_check import is_temp_file, planned_jobs, temp_files
 
-from pipeline import io
+from pipeline import activations, io
 from pipeline.config import ConfigError, validate_config
 
 # name -> (edit of the tiny config, the key the message must name, what it must say is allowed)
@@ -86,9 +86,9 @@ BAD = {
     ),
     "ntk depth 0": (_set("ntk", "net", "depth", 0), "config key ntk.net.depth", MINIMUM + " = 1"),
     "ntk unknown activation": (
-        _set("ntk", "net", "activation", "tanh"),
+        _set("ntk", "net", "activation", "swish"),
         "config key ntk.net.activation",
-        ALLOWED + " ['relu', 'erf']",
+        ALLOWED + f" {list(activations.NAMES)}",
     ),
     "ntk heatmap width not swept": (
         _set("ntk", "heatmap_widths", [16, 99]),
@@ -107,9 +107,9 @@ BAD = {
         TYPE + " integer",
     ),
     "train unknown activation": (
-        _set("train", "archs", "two_layer_relu", "activation", "tanh"),
+        _set("train", "archs", "two_layer_relu", "activation", "swish"),
         "config key train.archs.two_layer_relu.activation",
-        ALLOWED + " ['relu', 'erf']",
+        ALLOWED + f" {list(activations.NAMES)}",
     ),
     "train depth 0": (
         _set("train", "archs", "two_layer_relu", "depth", 0),

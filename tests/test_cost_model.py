@@ -276,3 +276,21 @@ def test_plan_cli_lists_every_rule_of_the_dag(capsys):
     for rule in rules:
         assert f"| {rule}" in out
     assert "**total**" in out
+
+
+def test_ntk_activations_and_depth_trainability_costs(config):
+    """Issue 23's two new rules: the extra-activation sweep is the ntk_init model summed over its
+    widths per activation (plus the quadrature limit), and the trainability grid scales with its
+    nets x steps and compiles once."""
+    sec = config["ntk"]["activations"]
+    c = cm.job_cost(config, "ntk_activations")
+    inits = sum(cm._ntk_cost(config, 1, int(m), int(sec["seeds"])).flops for m in sec["widths"])
+    assert c.flops > len(sec["names"]) * inits and c.compiles == len(sec["names"]) * (len(sec["widths"]) + 1)
+    more = copy.deepcopy(config)
+    more["ntk"]["activations"]["names"] = list(sec["names"]) * 2
+    assert cm.job_cost(more, "ntk_activations").flops == pytest.approx(2 * c.flops)
+    t = cm.job_cost(config, "depth_trainability")
+    assert t.flops > 0 and t.compiles == 1
+    longer = copy.deepcopy(config)
+    longer["depth"]["trainability"]["steps"] *= 2
+    assert 1.9 * t.flops < cm.job_cost(longer, "depth_trainability").flops < 2.0 * t.flops

@@ -74,8 +74,12 @@ def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match=r"ntk\.heatmap_widths\[1\]: width 999"):
         validate_config(bad)
     bad = copy.deepcopy(cfg)
-    bad["ntk"]["net"]["activation"] = "tanh"
+    bad["ntk"]["net"]["activation"] = "swish"  # not in the activation registry
     with pytest.raises(ConfigError, match=r"ntk\.net\.activation"):
+        validate_config(bad)
+    bad = copy.deepcopy(cfg)
+    bad["ntk"]["activations"] = {"names": ["tanhh"]}
+    with pytest.raises(ConfigError, match=r"ntk\.activations\.names"):
         validate_config(bad)
     bad = copy.deepcopy(cfg)
     bad["ntk"]["seeds"] = 1

@@ -196,3 +196,38 @@ def nongauss(table, section: dict, out: str, meta: dict | None = None) -> None:
     ax.set_title("non-Gaussianity at init; lines: prod (1 + 5/n)")
     ax.legend(fontsize=7)
     io.save_figure(fig, out, meta=meta)
+
+
+def trainability(res: dict, section: dict, out: str, meta: dict | None = None) -> None:
+    """Training accuracy after the fixed budget on depth x sw2 (heat map) with 6 xi_c(sw2) overlaid
+    and the edge of chaos (Schoenholz et al. 2017, Fig. 5)."""
+    sw2, depths, acc = res["sigma_w2"], res["depths"], res["accuracy"]
+    fig, axes = plotting.figure(1, 1, width=5.8, height=4.3, layout="constrained")
+    ax = axes[0, 0]
+    dsw = (sw2[1] - sw2[0]) / 2 if len(sw2) > 1 else 0.5
+    dd = (depths[1] - depths[0]) / 2 if len(depths) > 1 else 0.5
+    im = ax.imshow(
+        acc,
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        vmin=0.0,
+        vmax=1.0,
+        extent=(sw2[0] - dsw, sw2[-1] + dsw, depths[0] - dd, depths[-1] + dd),
+    )
+    fig.colorbar(im, ax=ax, label="training accuracy after the budget")
+    ax.plot(res["sigma_w2_fine"], 6 * res["xi_c_fine"], color="w", lw=1.5, label="6 xi_c (theory)")
+    ax.grid(False)
+    ax.set_ylim(depths[0] - dd, depths[-1] + dd)
+    edge = float(res["edge"])
+    if np.isfinite(edge):
+        ax.axvline(edge, color="r", ls="--", lw=1, label=f"edge of chaos {edge:.3f}")
+    tr = section["trainability"]
+    ax.set_xlabel("sigma_w^2")
+    ax.set_ylabel("depth L (hidden layers)")
+    ax.set_title(
+        f"{section['activation']}, sb2 {section['sigma_b2']:g}: width {tr['width']}, {tr['steps']} SGD steps",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="upper right", facecolor="0.8")
+    io.save_figure(fig, out, meta=meta)

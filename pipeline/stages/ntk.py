@@ -12,6 +12,10 @@ Rules (workflow/rules/ntk.smk):
   ``errors`` (S, P, 2) = relative Frobenius and spectral errors ||K_m - K||/||K|| of seed s and
   part p (p = 0: the full K, then the layers' parts), ``kernels`` (P, N, N) of seed 0, ``width``.
 - ``ntk_summary`` -> ``summarize``: the tables, the theory checks and the figures below.
+- ``ntk_activations`` (``ntk_activations.rule_activations``): the same error exponent for the net
+  with each activation of ``ntk.activations.names`` (tanh, gelu by default), analytic limits by
+  closed form or Gauss-Hermite quadrature; checks ``ntk_error_exponent_<activation>``.
+- ``ntk_depth`` (``ntk_depth.rule_depth``): the error at every depth of ``ntk.depth_sweep``.
 
 Outputs of ``summarize``:
 

@@ -3,7 +3,8 @@
 Modules: ``regimes`` (this one: rule entries and the summary), ``regimes_common`` (loaders, random
 draws, MLP specs, compile helpers), ``regimes_lazy`` (alpha sweep, teacher-student),
 ``regimes_mup`` (width sweep, coordinate check, learning-rate transfer), ``regimes_checks`` (the
-theory checks, pure functions), ``regimes_tables``, ``regimes_plots``.
+theory checks, pure functions), ``regimes_lr_check`` (the learning-rate transfer's estimator and
+check), ``regimes_tables``, ``regimes_plots``.
 
 Jobs (workflow/rules/regimes.smk), each one process with its seeds (and sweep values) vmapped:
 
@@ -12,17 +13,19 @@ Jobs (workflow/rules/regimes.smk), each one process with its seeds (and sweep va
   (A, S)) and ``regimes_mup.width_sweep`` (one-hidden-layer net per parameterisation and width;
   (P, W, S)).
 - ``regimes_mup`` -> ``regimes_mup.coord_check`` (microsoft/mup's coordinate check on one batch of
-  the 8x8 digits; (P, O, W, S, steps, layers)) and ``regimes_mup.lr_transfer`` (training loss after
-  a fixed budget vs base learning rate 2^k; (P, W, L, S)).
+  the 8x8 digits; (P, O, W, S, steps, layers)) and ``regimes_mup.lr_transfer`` twice (training loss
+  averaged over the last quarter of a fixed budget vs base learning rate 2^k; (P, W, L, S)): the
+  checked sweep (Adam by default, lr.npz) and the SGD sweep reported beside it (lr_sgd.npz).
 - ``regimes_teacher`` -> ``regimes_lazy.teacher_student`` (Chizat et al.'s shallow experiment:
   test loss vs initialisation scale tau; (T, R)).
 - ``regimes_summary`` -> ``summarize``: tables, theory checks and figures.
 
 Tables (results/tables/): regimes_alpha.csv (alpha, seed, w_rel, w_rel_first, k_rel, lin_gap,
-pattern_frac, train_loss, test_loss), regimes_width.csv (parameterization, width, seed, eta, a_rel,
-h_rel, train_loss, diverged), regimes_coord.csv (parameterization, optimizer, width, seed, step,
-layer, mean_abs), regimes_lr.csv (parameterization, width, log2_lr, seed, train_loss),
-regimes_teacher.csv (tau, trial, test_loss_final, test_loss_best, train_loss_final),
+pattern_frac, train_loss, test_loss, converged, first_converged_step), regimes_width.csv
+(parameterization, width, seed, eta, a_rel, h_rel, train_loss, diverged), regimes_coord.csv
+(parameterization, optimizer, width, seed, step, layer, mean_abs), regimes_lr.csv (optimizer,
+parameterization, width, log2_lr, seed, train_loss), regimes_teacher.csv (tau, trial,
+test_loss_final, test_loss_best, train_loss_final),
 regimes_exponents.csv (every fitted slope: experiment, quantity, exponent, CI, n, x range).
 
 Checks (results/checks/regimes.csv; ``regimes_checks`` states each prediction, tolerance and
@@ -31,8 +34,10 @@ widths), mup_feature_exponent (0), standard_feature_exponent (-3/2, with ``stand
 inverse_width``), mup_coord_check (slope 0 for every curve), mup_lr_transfer (slope of the optimal
 log2 lr vs log2 width 0), rich_beats_lazy (a sign), and the identity mup_is_standard_at_base_width.
 
-Cost at the default: about 10 s (circle), 26 s (mup), 5.5 s (teacher) and 4.5 s (summary) of one CPU
-core each: XLA compilation, and for mup the 8-seed x 8-lr grid of the transfer (``pipeline.cost_model``).
+Cost at the default (one core of the shared 2-core machine, snakemake --cores 1): circle 17 s
+(alpha sweep 6 s, width sweep 10 s), mup 54 s (coordinate check 11 s, Adam transfer 28 s, SGD
+sweep 15 s), teacher 6 s, summary 10 s: 87 s in sequence; with 2 cores the mup job runs beside the
+others (``pipeline.cost_model``).
 """
 
 from __future__ import annotations
@@ -82,12 +87,14 @@ def rule_circle(*, input, output, params, wildcards, log, config) -> None:
         a["lr"],
         params.seed,
         a["rich_alpha"],
+        a["converge_fraction"],
     )
     for i, al in enumerate(res["alphas"]):
         logger.info(
             f"alpha {al:.3g}: w_rel {res['w_rel'][i].mean():.3g}, k_rel {res['k_rel'][i].mean():.3g}, "
             f"lin_gap {res['lin_gap'][i].mean():.3g}, pattern {res['pattern_frac'][i].mean():.3g}, "
-            f"train {res['train_loss'][i].mean():.3g}, test {res['test_loss'][i].mean():.3g}"
+            f"train {res['train_loss'][i].mean():.3g}, test {res['test_loss'][i].mean():.3g}, "
+            f"converged {int(res['converged'][i].sum())}/{res['converged'].shape[1]}"
         )
     _save(output.alpha, res, sec, "regimes_circle", config, seed=params.seed)
     w = sec["width"]
@@ -100,10 +107,11 @@ def rule_circle(*, input, output, params, wildcards, log, config) -> None:
         w["widths"],
         sec["seeds"],
         w["steps"],
-        w["lr"],
+        dict(w["lr"]),
         w["standard_lr"],
         params.seed,
         logger=logger,
+        mup_base_width=w["mup_base_width"],
     )
     _save(output.width, res, sec, "regimes_circle", config, seed=params.seed)
 
@@ -129,24 +137,29 @@ def rule_mup(*, input, output, params, wildcards, log, config) -> None:
     )
     _save(output.coord, res, sec, "regimes_mup", config, seed=params.seed)
     r = sec["lr_transfer"]
-    log2_lrs = np.arange(r["log2_lr_min"], r["log2_lr_max"] + 1e-9, r["log2_lr_step"])
-    res = _timed(
-        logger,
-        "lr transfer",
-        lr_transfer,
-        list(r["parameterizations"]),
-        r["widths"],
-        r["depth"],
-        log2_lrs,
-        r["seeds"],
-        r["steps"],
-        r["batch"],
-        r["optimizer"],
-        params.seed,
-        r["eval_points"],
-        logger=logger,
-    )
-    _save(output.lr, res, sec, "regimes_mup", config, seed=params.seed)
+    for out, opt, grid, n_seeds, salt in (
+        (output.lr, r["optimizer"], r, r["seeds"], 0),
+        (output.lr_sgd, "sgd", r["sgd_reference"], r["sgd_reference"]["seeds"], 1),
+    ):
+        log2_lrs = np.arange(grid["log2_lr_min"], grid["log2_lr_max"] + 1e-9, r["log2_lr_step"])
+        res = _timed(
+            logger,
+            f"lr transfer ({opt})",
+            lr_transfer,
+            list(r["parameterizations"]),
+            r["widths"],
+            r["depth"],
+            log2_lrs,
+            n_seeds,
+            r["steps"],
+            r["batch"],
+            opt,
+            params.seed,
+            logger=logger,
+            salt=salt,
+            base_width=r["base_width"],
+        )
+        _save(out, res, sec, "regimes_mup", config, seed=params.seed)
 
 
 def rule_teacher(*, input, output, params, wildcards, log, config) -> None:
@@ -193,16 +206,18 @@ def _exponent_row(experiment: str, what: str, fit: dict, x) -> dict:
 
 
 def _alpha_checks(a: dict, section: dict, ci: float, exps: list) -> tuple[list, dict]:
+    conv = np.asarray(a["converged"], bool) if "converged" in a else None
     c, fit = K.check_alpha_lazy(
-        a["alphas"], a["w_rel"], a["k_rel"], section["alpha"]["lazy_max_kernel_change"], ci
+        a["alphas"], a["w_rel"], a["k_rel"], section["alpha"]["lazy_max_kernel_change"], ci, converged=conv
     )
     lazy = np.asarray(fit.get("alphas", []), float)
     if len(lazy) >= 2:
         use = np.isin(a["alphas"], lazy)
-        exps.append(_exponent_row("alpha", "w_rel (lazy alphas)", fit, lazy))
+        exps.append(_exponent_row("alpha", "w_rel (lazy converged alphas)", fit, lazy))
         for q in ("k_rel", "lin_gap"):  # measured, not checked (ReLU pattern flips: see the caption)
+            v = np.where(conv[use], a[q][use], np.nan) if conv is not None else a[q][use]
             exps.append(
-                _exponent_row("alpha", f"{q} (lazy alphas)", fit_exponent(lazy, a[q][use].T, ci), lazy)
+                _exponent_row("alpha", f"{q} (lazy converged alphas)", fit_exponent(lazy, v.T, ci), lazy)
             )
     return [c], fit
 
@@ -226,6 +241,7 @@ def _width_checks(w: dict, section: dict, ci: float, exps: list) -> tuple[list, 
                 ci,
                 section["width"]["lazy_max_feature_change"],
                 other=f"; first-layer weight change slope (every width) {fits[p, 'a_rel']['exponent']:.3f}",
+                ntk_h_rel=w["h_rel"][params.index("ntk")] if "ntk" in params else None,
             )
             cks.append(c)
     return cks, fits
@@ -275,14 +291,47 @@ def summarize(
         regimes_plots.coord_check(c, outputs["fig_coord"], meta)
     if "lr" in load:
         r = load["lr"]
-        io.save_table(outputs["table_lr"], T.lr_table(r), meta=meta)
+        sweeps = [r] + ([load["lr_sgd"]] if "lr_sgd" in load else [])
+        io.save_table(outputs["table_lr"], T.lr_table(sweeps), meta=meta)
         params = [str(p) for p in r["params"]]
         if "mup" in params:
             std = r["train_loss"][params.index("standard")] if "standard" in params else None
             cks.append(
-                K.check_lr_transfer(r["widths"], r["log2_lrs"], r["train_loss"][params.index("mup")], std, ci)
+                K.check_lr_transfer(
+                    r["widths"],
+                    r["log2_lrs"],
+                    r["train_loss"][params.index("mup")],
+                    std,
+                    ci,
+                    optimizer=str(r["optimizer"]),
+                    seed=int((config or {}).get("seed", 0)),
+                    n_boot=int(section["lr_transfer"]["bootstrap"]),
+                    base_width=int(r["base_width"]) if "base_width" in r else None,
+                )
             )
-        regimes_plots.lr_transfer(r, outputs["fig_lr"], meta)
+        for sw in sweeps:  # the optimum's slope per parameterisation, reported (the SGD sweep: not checked)
+            for i, p in enumerate(params):
+                f = K.lr_optimum_slope(  # the check's bootstrap draws: seed (muP), seed + 1 (standard)
+                    sw["widths"],
+                    sw["log2_lrs"],
+                    sw["train_loss"][i],
+                    ci,
+                    int(section["lr_transfer"]["bootstrap"]),
+                    int((config or {}).get("seed", 0)) + (p == "standard"),
+                )
+                exps.append(
+                    {
+                        "experiment": f"lr/{p}/{sw['optimizer']}",
+                        "quantity": "optimal log2 lr vs log2 width (bootstrap over seeds)",
+                        "exponent": f["mean"],
+                        "ci_low": f["ci_low"],
+                        "ci_high": f["ci_high"],
+                        "n_seeds": f["n_seeds"],
+                        "x_min": float(np.min(sw["widths"])),
+                        "x_max": float(np.max(sw["widths"])),
+                    }
+                )
+        regimes_plots.lr_transfer(sweeps, outputs["fig_lr"], meta)
     if "teacher" in load:
         t = load["teacher"]
         io.save_table(outputs["table_teacher"], T.teacher_table(t), meta=meta)
@@ -299,19 +348,25 @@ def summarize(
 
 
 def _base_pairs(load: dict) -> dict:
-    """(muP, standard) arrays at the base width (the smallest) of the width sweep and the
-    learning-rate transfer, where both were run."""
+    """(muP, standard) arrays at muP's base width in the width sweep and the learning-rate transfer,
+    where both were run and the base width is one of the widths."""
     pairs = {}
-    for key, q in (("width", "h_rel"), ("lr", "train_loss")):
+    for key, q, base in (("width", "h_rel", "mup_base_width"), ("lr", "train_loss", "base_width")):
         if key in load:
-            params = [str(p) for p in load[key]["params"]]
-            if "mup" in params and "standard" in params:
-                arr = load[key][q]
-                pairs[f"{key} {q}"] = (arr[params.index("mup"), 0], arr[params.index("standard"), 0])
+            d = load[key]
+            params = [str(p) for p in d["params"]]
+            widths = [int(w) for w in d["widths"]]
+            b = int(d[base]) if base in d else widths[0]
+            if "mup" in params and "standard" in params and b in widths:
+                arr, j = d[q], widths.index(b)
+                pairs[f"{key} {q} (width {b})"] = (
+                    arr[params.index("mup"), j],
+                    arr[params.index("standard"), j],
+                )
     return pairs
 
 
-EXPERIMENTS = ("alpha", "width", "coord", "lr", "teacher")
+EXPERIMENTS = ("alpha", "width", "coord", "lr", "lr_sgd", "teacher")
 
 
 def rule_summary(*, input, output, params, wildcards, log, config) -> None:

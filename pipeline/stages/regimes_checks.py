@@ -8,30 +8,39 @@ Checks (id: predicted value; estimate; tolerance):
 - ``alpha_lazy_exponent``: d log w_rel / d log alpha = -1 (Chizat, Oyallon & Bach 2019: in the lazy
   limit alpha (w_T - w0) tends to the displacement of the linearised model, which does not depend on
   alpha); the per-seed log-log slope over the lazy alphas only (mean relative kernel change k_rel <=
-  ``lazy_max_kernel_change``); tolerance ``ALPHA_TOL`` = 0.1: the trajectory's first-order deviation
-  from the linearised one is of the order of the relative kernel change along it, so the local slope
-  deviates from -1 by about k_rel <= 0.1.
+  ``lazy_max_kernel_change``) and over converged runs only (train loss <= ``converge_fraction`` x the
+  initial loss; the others are left out); tolerance ``ALPHA_TOL`` = 0.1: the trajectory's first-order
+  deviation from the linearised one is of the order of the relative kernel change along it, so the
+  local slope deviates from -1 by about k_rel <= 0.1.
 - ``ntk_feature_exponent`` / ``mup_feature_exponent`` / ``standard_feature_exponent``: d log h_rel /
   d log width = -1/2 (NTK: per-unit pre-activation change O(eta m^-1/2)), 0 (muP: O(1)), -3/2
   (standard with eta ~ 1/m: O(eta m^-1/2) = O(m^-3/2)) (Yang & Hu 2021, Tensor Programs IV, Sec. 3 and
   Table 1; the standard check only when ``standard_lr`` is inverse_width). NTK and standard are fitted
   over their lazy widths (mean h_rel <= ``lazy_max_feature_change``: the relative correction to a
   lazy change is of the order of the change itself, so the slope's bias is <= 0.1); muP over every
-  width (its corrections are O(m^-1/2) relative: ``width_bias_bound``). ``FEATURE_TOL`` = 0.1.
+  width (its corrections are O(m^-1/2) relative: ``width_bias_bound``). ``FEATURE_TOL`` = 0.1. muP
+  also needs a size (``feature_size``): its h_rel at the widest width m1 above (m0 / m1)^(1/4) times
+  the NTK net's at the smallest width m0 over the whole t-interval (the geometric midpoint between
+  Theta(1) learning and a lazy m^-1/2 decay); a flat slope of almost nothing fails.
 - ``mup_coord_check``: the slope of log mean|z| vs log width at the last step = 0 for every
   pre-activation and the output, every optimiser (Tensor Programs V; microsoft/mup coord_check);
   ``COORD_TOL`` = 0.1 = the largest slope that O(m^-1/2) relative corrections with the coefficient
   measured on the muP curves (``width_bias_bound``: seed CV x sqrt(m) up to ~3.3 at 2^7..2^10) give.
   One verdict over the curves (``fits.combine_verdicts``).
-- ``mup_lr_transfer``: the slope of the optimal log2 learning rate vs log2 width = 0 (Tensor
-  Programs V, Fig. 1: under muP the best learning rate is the same at every width). The optimum per
-  (seed, width) is the vertex of a parabola through log loss at the best grid point and its two
-  neighbours (``optimum_log2_lr``); the per-seed slope's t-interval over seeds; tolerance
-  0.5 log2_lr_step / log2(w_max / w_min): the optimum moves by at most half a grid step over the
-  widths, the resolution at which TP V's figure shows transfer.
+- ``mup_lr_transfer``: the slope of the optimal log2 learning rate vs log2 width = 0 under muP (Tensor
+  Programs V, Fig. 1), with a positive control: the standard parameterisation's slope (Adam: -1).
+  The loss per run is the minibatch loss averaged over the last quarter of the steps (capped at
+  ln 10); the optimum per width is the vertex of a local least-squares parabola in log loss around
+  the seed-mean curve's grid argmin (``optima_log2_lr``; an argmin on the grid's edge is censored);
+  the interval a percentile bootstrap over seeds (resampled per width) of the slope
+  (``lr_optimum_slope``). ``LR_TOL`` = 1/3: one octave of drift over three octaves of width. Pass
+  only if muP's interval lies inside [-1/3, 1/3] AND the standard parameterisation's lies below -1/3;
+  fail if muP's lies wholly outside; otherwise (and when censored) inconclusive
+  (``lr_transfer_verdict``).
 - ``rich_beats_lazy``: the paired test-loss difference (smallest tau minus largest tau) < 0
   (Chizat et al. 2019, Fig. 3): a sign, because the theory gives no value for the rich regime's
-  test loss; t-interval over trials.
+  test loss; t-interval over trials, which must clear 0 by more than float32 resolution
+  (``RICH_RESOLUTION`` x the mean loss): equal losses are inconclusive.
 - ``mup_is_standard_at_base_width`` (identity): at the base width (r = 1) muP is exactly the
   standard parameterisation (Tensor Programs V, Table 8): the same draws and steps give the same
   numbers in the width sweep and the learning-rate transfer (relative difference <= 1e-6).
@@ -39,6 +48,7 @@ Checks (id: predicted value; estimate; tolerance):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -46,6 +56,17 @@ import numpy as np
 from ..checks import Check, prediction_check
 from ..fits import combine_verdicts, fit_exponent, mean_ci, verdict_from_ci
 from .regimes_common import STAGE
+from .regimes_lr_check import (  # noqa: F401  (the lr-transfer check lives in its own module)
+    LR_BOOTSTRAP,
+    LR_FIT_CLIP,
+    LR_FIT_HALF_WINDOW,
+    LR_TOL,
+    check_lr_transfer,
+    lr_optimum_slope,
+    lr_transfer_verdict,
+    optima_log2_lr,
+    optimum_log2_lr,
+)
 
 ALPHA_EXPONENT, ALPHA_TOL = -1.0, 0.1
 FEATURE_TOL = 0.1
@@ -69,7 +90,7 @@ FEATURE_PREDICTIONS = {
 }
 COORD_TOL = 0.1
 IDENTITY_TOL = 1e-6
-CHANCE_LOSS = math.log(10.0)  # cross-entropy of a uniform guess over the 10 digits
+RICH_RESOLUTION = 1e-6  # float32 resolution of a loss: smaller differences are equal losses
 
 
 def _half(lo: float, hi: float) -> float:
@@ -126,12 +147,23 @@ def _local_slopes(x, values: np.ndarray) -> list[float]:
 # --------------------------------------------------------------------------------------- alpha
 
 
-def check_alpha_lazy(alphas, w_rel: np.ndarray, k_rel: np.ndarray, max_change: float, ci: float):
+def check_alpha_lazy(
+    alphas, w_rel: np.ndarray, k_rel: np.ndarray, max_change: float, ci: float, converged=None
+):
     """w_rel, k_rel (A, S): slope of log w_rel vs log alpha over the lazy alphas (mean k_rel <=
-    ``max_change``). Returns (Check, fit) (fit: ``fits.fit_exponent`` + lazy alphas)."""
+    ``max_change``) among the converged runs (``converged`` (A, S) bool; None: all): a run that has
+    not converged is left out of the fit (NaN), an alpha with no converged run is not lazy-eligible.
+    Returns (Check, fit) (fit: ``fits.fit_exponent`` + lazy alphas)."""
     alphas = np.asarray(alphas, float)
     w_rel, k_rel = np.asarray(w_rel, float), np.asarray(k_rel, float)
-    lazy = np.nanmean(k_rel, 1) <= max_change
+    conv = np.ones(w_rel.shape, bool) if converged is None else np.asarray(converged, bool)
+    w_rel, k_rel = np.where(conv, w_rel, np.nan), np.where(conv, k_rel, np.nan)
+    n_conv = conv.sum(1)
+    k_mean = np.where(conv, k_rel, 0.0).sum(1) / np.maximum(n_conv, 1)  # over the converged runs
+    lazy = (n_conv > 0) & (k_mean <= max_change)
+    unconverged = f"; runs not converged (left out): {int((~conv).sum())} of {conv.size}" + (
+        f" (alphas {np.unique(alphas[(~conv).any(1)]).round(4).tolist()})" if (~conv).any() else ""
+    )
     fig = "regimes/alpha_sweep.png"
     quantity = "exponent of ||w_T - w_0|| / ||w_0|| vs alpha"
     source = (
@@ -171,7 +203,7 @@ def check_alpha_lazy(alphas, w_rel: np.ndarray, k_rel: np.ndarray, max_change: f
         figure=fig,
         detail=f"lazy alphas (mean k_rel <= {max_change:g}): {alphas[lazy].round(4).tolist()}, k_rel "
         f"{np.nanmean(k_rel[lazy], 1).round(4).tolist()}; local slopes of the seed mean "
-        f"{np.round(local, 3).tolist()}",
+        f"{np.round(local, 3).tolist()}{unconverged}",
     )
     return c, fit
 
@@ -179,12 +211,48 @@ def check_alpha_lazy(alphas, w_rel: np.ndarray, k_rel: np.ndarray, max_change: f
 # ------------------------------------------------------------------------------------ features
 
 
+def size_threshold(widths) -> float:
+    """The fraction of the NTK net's base-width feature change that muP's must keep at the widest
+    width: (m0 / m1)^(1/4), the geometric midpoint between Theta(1) feature learning (a fraction 1)
+    and a lazy net's m^-1/2 decay over the same widths ((m0 / m1)^(1/2))."""
+    w = np.asarray(widths, float)
+    return float((w.min() / w.max()) ** 0.25)
+
+
+def feature_size(widths, h_rel: np.ndarray, ntk_h_rel: np.ndarray, ci: float) -> dict:
+    """The size condition of ``mup_feature_exponent``: muP's h_rel at the widest width (t-interval
+    over seeds) against ``size_threshold`` x the NTK net's seed-mean h_rel at the smallest width.
+    h_rel, ntk_h_rel (W, S). Verdict pass if the interval lies above the threshold, fail if wholly
+    below, else inconclusive."""
+    w = np.asarray(widths, float)
+    frac = size_threshold(w)
+    ref = float(np.nanmean(np.asarray(ntk_h_rel, float)[int(np.argmin(w))]))
+    r = mean_ci(np.asarray(h_rel, float)[int(np.argmax(w))], ci)
+    thr = frac * ref
+    return {
+        **r,
+        "fraction": frac,
+        "ntk_base": ref,
+        "threshold": thr,
+        "verdict": verdict_from_ci(r["ci_low"], r["ci_high"], thr, math.inf),
+    }
+
+
 def check_feature_exponent(
-    param: str, widths, h_rel: np.ndarray, ci: float, max_change: float, other: str = ""
+    param: str,
+    widths,
+    h_rel: np.ndarray,
+    ci: float,
+    max_change: float,
+    other: str = "",
+    ntk_h_rel: np.ndarray | None = None,
 ) -> tuple[Check, dict]:
     """h_rel (W, S): slope of the relative feature change vs width under ``param`` (ntk | mup |
     standard; predicted value ``FEATURE_PREDICTIONS``). ntk and standard are lazy: fitted over the
-    widths whose mean h_rel <= ``max_change``; muP over every width."""
+    widths whose mean h_rel <= ``max_change``; muP over every width, and muP's verdict also needs the
+    size condition (``feature_size`` against ``ntk_h_rel`` (W, S), the NTK net's h_rel on the same
+    widths; without it the size is not tested and the verdict is at best inconclusive): a flat slope
+    of almost nothing cannot tell Theta(1) feature learning from none."""
     widths = np.asarray(widths, float)
     h_rel = np.asarray(h_rel, float)
     pred, source = FEATURE_PREDICTIONS[param]
@@ -231,6 +299,37 @@ def check_feature_exponent(
         detail=f"widths used {widths[use].astype(int).tolist()} (mean h_rel "
         f"{', '.join(f'{v:.3g}' for v in np.nanmean(h_rel[use], 1))}); local slopes of the seed mean "
         f"{np.round(_local_slopes(widths[use], h_rel[use]), 3).tolist()}{other}",
+    )
+    if param != "mup":
+        return c, fit
+    if ntk_h_rel is None:
+        size_text = "size condition not tested (no NTK width sweep to compare with): at best inconclusive"
+        size_v = "inconclusive"
+    else:
+        z = feature_size(widths, h_rel, ntk_h_rel, ci)
+        size_v = z["verdict"]
+        size_text = (
+            f"size condition {size_v}: muP's h_rel at width {int(widths.max())} {z['mean']:.3g} "
+            f"[{z['ci_low']:.3g}, {z['ci_high']:.3g}] ({ci:.0%} t-interval over {z['n']} seeds) against "
+            f"{z['fraction']:.3f} x the NTK net's {z['ntk_base']:.3g} at width {int(widths.min())} = "
+            f"{z['threshold']:.3g}. Why: at the smallest width both nets take steps of the same kind "
+            "(lr / lambda_max of their effective kernel); Theta(1) feature learning keeps at the widest "
+            "width a change of at least the NTK net's base-width size (fraction 1), a lazy net's falls "
+            f"like m^-1/2 to (m0/m1)^(1/2) = {z['fraction'] ** 2:.3f} of it; the threshold is their "
+            "geometric midpoint (m0/m1)^(1/4) (regimes_checks.size_threshold)"
+        )
+        fit = {**fit, "size": z}
+    verdict = combine_verdicts([c.verdict, size_v])
+    c = dataclasses.replace(
+        c,
+        verdict=verdict,
+        passed=None,
+        tolerance=c.tolerance + "; and the size condition: muP's h_rel at the widest width above "
+        "(m0/m1)^(1/4) x the NTK net's at the smallest width (over the whole t-interval)",
+        power=c.power + "; a muP net that barely trains (flat slope of almost nothing, e.g. muP with the "
+        "base width at the smallest width, where the first layer's share of the kernel is 1/m0 of the "
+        "read-out's) fails the size condition",
+        detail=f"slope {c.verdict}; {size_text}; " + c.detail,
     )
     return c, fit
 
@@ -314,89 +413,6 @@ def check_coord(widths, mup: np.ndarray, standard: np.ndarray | None, optimizers
     )
 
 
-# ---------------------------------------------------------------------------- learning-rate transfer
-
-
-def optimum_log2_lr(log2_lrs, loss) -> float:
-    """Sub-grid optimum of one loss-vs-lr curve (L,): the vertex of the parabola through log(loss)
-    at the best grid point and its neighbours. Diverged runs (non-finite) and losses above chance
-    count as the chance loss ln 10. NaN when the best point is at the grid's edge (not bracketed)."""
-    u = np.asarray(log2_lrs, float)
-    v = np.asarray(loss, float)
-    v = np.log(np.minimum(np.where(np.isfinite(v), v, CHANCE_LOSS), CHANCE_LOSS))
-    i = int(np.argmin(v))
-    if i == 0 or i == len(u) - 1:
-        return math.nan
-    y0, y1, y2 = v[i - 1 : i + 2]
-    h = u[i + 1] - u[i]
-    den = y0 - 2 * y1 + y2
-    off = 0.5 * h * (y0 - y2) / den if den > 0 else 0.0
-    return float(u[i] + np.clip(off, -h / 2, h / 2))
-
-
-def lr_optimum_slope(widths, log2_lrs, loss: np.ndarray, ci: float) -> dict:
-    """loss (W, L, S) -> optimum (W, S) and the per-seed slope of the optimal log2 lr vs log2 width
-    (widths with a bracketed optimum, >= 2) with its t-interval over seeds (``fits.mean_ci``)."""
-    lw = np.log2(np.asarray(widths, float))
-    opt = np.array(
-        [[optimum_log2_lr(log2_lrs, loss[w, :, s]) for s in range(loss.shape[2])] for w in range(len(lw))]
-    )
-    slopes = []
-    for s in range(opt.shape[1]):
-        ok = np.isfinite(opt[:, s])
-        if ok.sum() >= 2:
-            slopes.append(np.polyfit(lw[ok], opt[ok, s], 1)[0])
-    return {**mean_ci(slopes, ci), "optimum": opt, "slopes": np.asarray(slopes)}
-
-
-def lr_tolerance(widths, log2_lrs) -> float:
-    """Half a grid step over the log2 width span: 0.5 step / log2(w_max / w_min)."""
-    step = float(np.min(np.diff(np.asarray(log2_lrs, float))))
-    return 0.5 * step / math.log2(max(widths) / min(widths))
-
-
-def check_lr_transfer(widths, log2_lrs, mup: np.ndarray, standard: np.ndarray | None, ci: float) -> Check:
-    """mup / standard: training loss (W, L, S). The slope of the optimal log2 lr vs log2 width = 0."""
-    widths = [int(w) for w in widths]
-    tol = lr_tolerance(widths, log2_lrs)
-    r = lr_optimum_slope(widths, log2_lrs, mup, ci)
-    mean = np.where(np.isfinite(mup), mup, np.inf).mean(-1)
-    at_best = mean.min(1)
-    wider = bool(np.all(np.diff(at_best) <= 0))
-    power = (
-        "an optimum moving like 1/width (slope -1: the standard parameterisation's SGD stability edge) fails"
-    )
-    if standard is not None:
-        s = lr_optimum_slope(widths, log2_lrs, standard, ci)
-        power += (
-            f"; the standard parameterisation by the same estimator: slope {s['mean']:.3f} "
-            f"[{s['ci_low']:.3f}, {s['ci_high']:.3f}], "
-            f"{verdict_from_ci(s['ci_low'], s['ci_high'], -tol, tol)} against 0 +- {tol:.3g}"
-        )
-    return prediction_check(
-        "mup_lr_transfer",
-        STAGE,
-        quantity="slope of the optimal log2 lr vs log2 width (muP)",
-        predicted=0.0,
-        tol=tol,
-        estimate=r["mean"],
-        ci_low=r["ci_low"],
-        ci_high=r["ci_high"],
-        interval=f"{ci:.0%} t-interval over {r['n']} seeds of the per-seed least-squares slope of the "
-        "sub-grid optimum (parabola vertex in log loss) vs log2 width",
-        source="Yang et al. 2022 (Tensor Programs V, Fig. 1 and the MLP example): under muP the optimal "
-        "learning rate does not depend on width (hyperparameter transfer)",
-        tol_source=f"half a grid step ({0.5 * float(np.min(np.diff(log2_lrs))):g} in log2 lr) over the "
-        f"width span log2({max(widths)}/{min(widths)}): the optimum stays within half a grid step, the "
-        "resolution at which TP V shows transfer",
-        power=power,
-        figure="regimes/lr_transfer.png",
-        detail=f"muP optimal log2 lr per width {widths} (seed mean): "
-        f"{np.round(np.nanmean(r['optimum'], 1), 3).tolist()}; reported, not a pass condition: 'wider is "
-        f"better' (min loss non-increasing in width): {wider} ({', '.join(f'{v:.4g}' for v in at_best)})",
-    )
-
-
 # ------------------------------------------------------------------------------- teacher-student
 
 
@@ -406,6 +422,14 @@ def check_rich_beats_lazy(taus, test_loss: np.ndarray, ci: float) -> Check:
     lo_i, hi_i = int(np.argmin(taus)), int(np.argmax(taus))
     diff = np.asarray(test_loss)[lo_i] - np.asarray(test_loss)[hi_i]
     r = mean_ci(diff, ci)
+    # equal losses are no ordering: the interval must clear 0 by more than float32 resolution
+    eps = RICH_RESOLUTION * float(np.mean(np.abs(np.asarray(test_loss)[[lo_i, hi_i]])))
+    lo, hi = r["ci_low"], r["ci_high"]
+    verdict = (
+        ("pass" if hi < -eps else "fail" if lo > eps else "inconclusive")
+        if np.isfinite(lo) and np.isfinite(hi)
+        else "inconclusive"
+    )
     return Check(
         check="rich_beats_lazy",
         stage=STAGE,
@@ -417,10 +441,11 @@ def check_rich_beats_lazy(taus, test_loss: np.ndarray, ci: float) -> Check:
         interval=f"{ci:.0%} paired t-interval over {r['n']} trials of the test-loss difference (smallest tau "
         "minus largest tau)",
         tolerance=f"the interval of test loss(tau={taus[lo_i]:.3g}) - test loss(tau={taus[hi_i]:.3g}) "
-        "below 0",
+        f"below -{eps:.2g} (pass) or above +{eps:.2g} (fail): 0 up to float32 resolution "
+        f"({RICH_RESOLUTION:g} x the mean loss), so equal losses are inconclusive",
         power="a difference with its interval wholly above 0 (the lazy net generalising better) fails; equal "
-        "losses are inconclusive",
-        verdict=verdict_from_ci(r["ci_low"], r["ci_high"], -math.inf, 0.0),
+        "losses (a zero-width interval at 0 included) are inconclusive, never a pass",
+        verdict=verdict,
         figure="regimes/teacher_student.png",
         detail=f"Source: Chizat, Oyallon & Bach 2019, Fig. 3 (shallow-nn/test_vs_scale.jl): small tau "
         f"(not lazy) generalises, large tau (lazy) does not; final test loss, {r['n']} trials; mean "

@@ -20,6 +20,7 @@ from .. import io
 STAGE = "regimes"
 STAGE_SALT = 13
 EXPERIMENT_IDS = {"alpha": 1, "width": 2, "coord": 3, "lr": 4, "teacher": 5}
+CHANCE_LOSS = math.log(10.0)  # cross-entropy of a uniform guess over the 10 digits
 LIGHT_WIDTH = 1024  # programs of nets up to this width are compiled for compile speed (see call)
 
 

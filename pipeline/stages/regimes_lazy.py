@@ -7,7 +7,9 @@ y_i)^2; step eta = lr / lambda_max(K0) per seed (times alpha / rich_alpha below 
 state is the displacement w - w0. Returns arrays (A, S): w_rel = ||w_T - w0|| / ||w0||, w_rel_first
 (first layer), k_rel = ||K_T - K0||_F / ||K0||_F (empirical NTK on x_train), lin_gap = ||f_T -
 f_T^lin|| / ||f_T|| on x_test (f^lin: kernel GD with K0), pattern_frac (hidden units whose ReLU
-pattern on x_train changed), train_loss, test_loss (1/(2N) sum of squares); lin_test_loss (S,).
+pattern on x_train changed), train_loss, test_loss (1/(2N) sum of squares), converged (train_loss <=
+converge_fraction x the initial loss 1/2 mean y^2 at the step cap), first_converged_step; lin_test_loss
+(S,). Runs that have not converged are kept out of the fits and drawn hollow.
 Cost: A S T (6 N P) flops (P = 3 m parameters) plus the kernels, all (alpha, seed) in one program.
 
 ``teacher_student`` (shallow-nn/test_vs_scale.jl): teacher sum_j s_j relu(theta_j . x) (unit-norm
@@ -31,14 +33,26 @@ from .regimes_common import LIGHT_WIDTH, call, experiment_rng, init_stacked
 
 
 def alpha_sweep(
-    data: dict, width: int, alphas, n_seeds: int, steps: int, lr: float, seed: int, rich_alpha: float = 0.1
+    data: dict,
+    width: int,
+    alphas,
+    n_seeds: int,
+    steps: int,
+    lr: float,
+    seed: int,
+    rich_alpha: float = 0.3,
+    converge_fraction: float = 0.3,
 ) -> dict:
     """Train the alpha-centred two-layer ReLU net for every (alpha, seed); returns arrays (A, S).
 
     Step eta = lr / lambda_max(K0) * min(1, alpha / rich_alpha): below ``rich_alpha`` the weights
     must grow until alpha (f(w) - f(w0)) ~ y, the kernel of the 2-homogeneous net grows like 1 / alpha
     and everything happens 1 / alpha times faster, so the step shrinks like alpha (as Chizat et al.'s
-    step min(10, 0.1 / tau^2) in the shallow experiment)."""
+    step min(10, 0.1 / tau^2) in the shallow experiment).
+
+    Convergence: a run has converged when its final train loss is at most ``converge_fraction`` times
+    the initial loss 1/2 mean y^2 (``converged`` (A, S)); ``first_converged_step`` (A, S) is the
+    first step whose (pre-update) loss met it (-1: never), ``loss0`` the initial loss."""
     import jax
     import jax.numpy as jnp
 
@@ -57,6 +71,7 @@ def alpha_sweep(
     f0, f0_test = out(params0, x), out(params0, xt)
     alphas = jnp.asarray(alphas, x.dtype)
     c1 = spec.w_stds[0] / math.sqrt(spec.d_in)
+    loss0 = 0.5 * jnp.mean(y**2)  # the centred net's loss at w0 (f_alpha(w0) = 0), every alpha
 
     def lin_model():
         def step(c, _):
@@ -71,11 +86,13 @@ def alpha_sweep(
 
         def step(delta, _):
             p = jax.tree.map(jnp.add, p0, delta)
-            g = fns.loss_grad(p, x, target)[2]
-            return jax.tree.map(lambda d, gg: d - eta_s * gg, delta, g), None
+            half_sq, _, g = fns.loss_grad(p, x, target)  # 1/2 ||f - target||^2 before the update
+            return jax.tree.map(lambda d, gg: d - eta_s * gg, delta, g), alpha**2 * half_sq / x.shape[0]
 
         delta0 = jax.tree.map(jnp.zeros_like, p0)
-        delta = jax.lax.scan(step, delta0, None, length=steps)[0]
+        delta, losses = jax.lax.scan(step, delta0, None, length=steps)
+        reached = losses <= converge_fraction * loss0
+        first = jnp.where(jnp.any(reached), jnp.argmax(reached), -1)
         pT = jax.tree.map(jnp.add, p0, delta)
         f_tr = alpha * (fns.output(pT, x) - f0_s)
         f_te = alpha * (fns.output(pT, xt) - f0t_s)
@@ -93,6 +110,7 @@ def alpha_sweep(
             "train_loss": 0.5 * jnp.mean((f_tr - y) ** 2),
             "test_loss": 0.5 * jnp.mean((f_te - yt) ** 2),
             "f_test": f_te,
+            "first_converged_step": first,
         }
 
     per_seed = jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None))
@@ -104,7 +122,16 @@ def alpha_sweep(
     lin_te = np.asarray(lin_te)[None]
     res["lin_gap"] = np.linalg.norm(f_te - lin_te, axis=-1) / np.linalg.norm(f_te, axis=-1)
     res["lin_test_loss"] = 0.5 * np.mean((np.asarray(lin_te[0]) - np.asarray(yt)[None]) ** 2, -1)  # (S,)
-    res.update(alphas=np.asarray(alphas, np.float64), eta=np.asarray(eta), width=np.int64(width))
+    loss0 = float(0.5 * np.mean(np.asarray(y) ** 2))
+    res["converged"] = res["train_loss"] <= converge_fraction * loss0
+    res.update(
+        alphas=np.asarray(alphas, np.float64),
+        eta=np.asarray(eta),
+        width=np.int64(width),
+        loss0=np.float64(loss0),
+        converge_fraction=np.float64(converge_fraction),
+        steps=np.int64(steps),
+    )
     return res
 
 

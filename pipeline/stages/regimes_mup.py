@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from .regimes_common import (
+    CHANCE_LOSS,
     LIGHT_WIDTH,
     call,
     experiment_rng,
@@ -35,17 +36,26 @@ from .regimes_common import (
 
 
 def base_etas(
-    params: list[str], data: dict, base_width: int, lr: float, seed: int, n_seeds: int
+    params: list[str],
+    data: dict,
+    base_width: int,
+    lr,
+    seed: int,
+    n_seeds: int,
+    mup_base_width: int | None = None,
 ) -> np.ndarray:
-    """lr / lambda_max of the effective kernel (sum over leaves of lr multiplier x J J^T) at the base
-    width, averaged over the seeds' inits, per parameterisation (P,)."""
+    """lr / lambda_max of the effective kernel (sum over leaves of lr multiplier x J J^T) at the
+    smallest width ``base_width``, averaged over the seeds' inits, per parameterisation (P,); muP's
+    base shape ``mup_base_width`` (None: ``base_width``); ``lr`` a float or one per parameterisation
+    (a dict)."""
     import jax
     import jax.numpy as jnp
 
     from .. import parameterisations as P
 
     x = jnp.asarray(data["x_train"])
-    specs = [width_spec(p, base_width, x.shape[1], base_width) for p in params]
+    mb = base_width if mup_base_width is None else int(mup_base_width)
+    specs = [width_spec(p, base_width, x.shape[1], mb) for p in params]
     p0, mults, lr_mults = param_batch(
         specs, P.normal_draws(experiment_rng(seed, "width", base_width), specs[0], n_seeds), "sgd"
     )
@@ -55,7 +65,8 @@ def base_etas(
 
     per_param = jax.vmap(jax.vmap(kern, in_axes=(0, None, None)))
     lam = np.linalg.eigvalsh(np.asarray(jax.jit(per_param)(p0, mults, lr_mults), np.float64))[..., -1]
-    return lr / lam.mean(1)
+    lrs = np.asarray([lr[p] if isinstance(lr, dict) else lr for p in params], float)
+    return lrs / lam.mean(1)
 
 
 def width_sweep(
@@ -64,13 +75,16 @@ def width_sweep(
     widths,
     n_seeds: int,
     steps: int,
-    lr: float,
+    lr,
     standard_lr: str,
     seed: int,
     logger=None,
+    mup_base_width: int | None = None,
 ) -> dict:
     """Full-batch GD of the one-hidden-layer net per (parameterisation, width); arrays (P, W, S).
-    All parameterisations of one width run in one compiled program (vmapped over them and the seeds)."""
+    All parameterisations of one width run in one compiled program (vmapped over them and the seeds).
+    ``mup_base_width``: muP's base width (None: the smallest width, where muP is the standard
+    parameterisation)."""
     import jax.numpy as jnp
 
     from .. import parameterisations as P
@@ -78,13 +92,14 @@ def width_sweep(
     x, y = jnp.asarray(data["x_train"]), jnp.asarray(data["y_train"])
     widths = sorted(int(w) for w in widths)
     base = widths[0]
+    mb = base if mup_base_width is None else int(mup_base_width)
     out = {k: np.full((len(params), len(widths), n_seeds), np.nan) for k in ("a_rel", "h_rel", "train_loss")}
     out["diverged"] = np.zeros((len(params), len(widths), n_seeds), bool)
     etas = np.zeros((len(params), len(widths)))
-    eta0 = base_etas(params, data, base, lr, seed, n_seeds)
+    eta0 = base_etas(params, data, base, lr, seed, n_seeds, mb)
     for j, m in enumerate(widths):
         t0 = time.perf_counter()
-        specs = [width_spec(p, m, x.shape[1], base) for p in params]
+        specs = [width_spec(p, m, x.shape[1], mb) for p in params]
         scale = [base / m if (p == "standard" and standard_lr == "inverse_width") else 1.0 for p in params]
         etas[:, j] = eta0 * np.asarray(scale)
         # the same draws for every parameterisation
@@ -112,7 +127,7 @@ def width_sweep(
                     f"diverged {int(bad[i].sum())}"
                 )
             logger.info(f"width {m}: {time.perf_counter() - t0:.1f} s")
-    out.update(widths=np.asarray(widths), params=np.asarray(params), eta=etas)
+    out.update(widths=np.asarray(widths), params=np.asarray(params), eta=etas, mup_base_width=np.int64(mb))
     return out
 
 
@@ -175,29 +190,39 @@ def _coord_program(spec, optimizer_name: str, lr: float, x, lab, steps: int):
     return jax.jit(jax.vmap(jax.vmap(run, in_axes=(0, None, None))))
 
 
-def _lr_program(spec, optimizer_name: str, x, lab, x_ev, lab_ev):
-    """Jitted (p0 (P, S, ..), mults, lr_mults, minibatch indices (S, T, B), lrs (L,)) -> final loss
-    (P, L, S)."""
+def _lr_program(spec, optimizer_name: str, x, lab, steps: int):
+    """Jitted (p0 (P, S, ..), mults, lr_mults, minibatch indices (S, T, B), lrs (L,)) -> the training
+    loss averaged over the last quarter of the steps (P, L, S): the minibatch cross-entropy of each of
+    the last ceil(T / 4) steps (before its update), each capped at ln 10 (a non-finite one counts as
+    ln 10), then averaged."""
     import jax
+    import jax.numpy as jnp
     import optax
 
     from .. import parameterisations as P
+
+    tail = last_quarter(steps)
 
     def run(p0, mults, lr_mults, ix, lr):
         tx = P.optimizer(spec, optimizer_name, lr, lr_mults=lr_mults)  # traced lr: one program per grid
 
         def step(c, b):
             p, s = c
-            g = jax.grad(lambda q: xent(P.apply(q, x[b], spec, mults), lab[b]))(p)
+            val, g = jax.value_and_grad(lambda q: xent(P.apply(q, x[b], spec, mults), lab[b]))(p)
             u, s = tx.update(g, s, p)
-            return (optax.apply_updates(p, u), s), None
+            return (optax.apply_updates(p, u), s), val
 
-        pT = jax.lax.scan(step, (p0, tx.init(p0)), ix)[0][0]
-        return xent(P.apply(pT, x_ev, spec, mults), lab_ev)
+        vals = jax.lax.scan(step, (p0, tx.init(p0)), ix)[1][-tail:]
+        return jnp.mean(jnp.minimum(jnp.where(jnp.isfinite(vals), vals, CHANCE_LOSS), CHANCE_LOSS))
 
     over_seeds = jax.vmap(run, in_axes=(0, None, None, 0, None))
     over_lrs = jax.vmap(over_seeds, in_axes=(None, None, None, None, 0))
     return jax.jit(jax.vmap(over_lrs, in_axes=(0, 0, 0, None, None)))
+
+
+def last_quarter(steps: int) -> int:
+    """The number of final steps whose losses are averaged: ceil(steps / 4)."""
+    return max(1, -(-int(steps) // 4))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,41 +281,38 @@ def lr_transfer(
     batch: int,
     optimizer_name: str,
     seed: int,
-    eval_points: int | None = None,
     logger=None,
+    salt: int = 0,
+    base_width: int | None = None,
 ) -> dict:
-    """Training loss (mean cross-entropy on the training images, or on a fixed random subset of
-    ``eval_points`` of them) after ``steps`` minibatch steps: (P, W, L, S). One compiled program
-    per width (parameterisations, learning rates and seeds vmapped)."""
+    """Training loss averaged over the last quarter of ``steps`` minibatch steps (``_lr_program``):
+    (P, W, L, S). One compiled program per width (parameterisations, learning rates and seeds
+    vmapped). ``salt`` separates the draws of several sweeps (0: the checked one); ``base_width``:
+    muP's base width (None: the smallest width)."""
     import jax.numpy as jnp
 
     from .. import parameterisations as P
 
     xs, labels = load_digits()
     x, lab = jnp.asarray(xs), jnp.asarray(labels)
-    sub = (
-        np.sort(experiment_rng(seed, "lr").permutation(len(xs))[:eval_points])
-        if eval_points
-        else np.arange(len(xs))
-    )
-    x_ev, lab_ev = x[sub], lab[sub]
     widths = sorted(int(w) for w in widths)
+    base = widths[0] if base_width is None else int(base_width)
     lrs = jnp.asarray(2.0 ** np.asarray(log2_lrs, float), jnp.float32)
     res = np.full((len(params), len(widths), len(lrs), n_seeds), np.nan)
     for j, m in enumerate(widths):
         t0 = time.perf_counter()
-        specs = [mlp_spec(p, m, depth, x.shape[1], 10, widths[0]) for p in params]
-        rng = experiment_rng(seed, "lr", m)
+        specs = [mlp_spec(p, m, depth, x.shape[1], 10, base) for p in params]
+        rng = experiment_rng(seed, "lr", m, *((salt,) if salt else ()))
         p0, mults, lr_mults = param_batch(specs, P.normal_draws(rng, specs[0], n_seeds), optimizer_name)
         idx = jnp.asarray(rng.integers(0, x.shape[0], (n_seeds, steps, batch)))  # (S, T, B) minibatches
-        program = _lr_program(specs[0], optimizer_name, x, lab, x_ev, lab_ev)
+        program = _lr_program(specs[0], optimizer_name, x, lab, steps)
         res[:, j] = np.asarray(call(program, p0, mults, lr_mults, idx, lrs, light=m <= LIGHT_WIDTH // 8))
         if logger is not None:
             for i, p in enumerate(params):
-                best = np.argmin(np.where(np.isfinite(res[i, j]), res[i, j], np.inf).mean(1))
+                best = int(np.argmin(res[i, j].mean(1)))
                 logger.info(
-                    f"lr transfer {p} m={m}: best log2 lr {log2_lrs[best]}, "
-                    f"loss {np.nanmean(res[i, j], 1).round(4).tolist()}"
+                    f"lr transfer ({optimizer_name}) {p} m={m}: best log2 lr {log2_lrs[best]}, "
+                    f"loss {res[i, j].mean(1).round(4).tolist()}"
                 )
             logger.info(f"width {m}: {time.perf_counter() - t0:.1f} s")
     return {
@@ -298,4 +320,7 @@ def lr_transfer(
         "widths": np.asarray(widths),
         "params": np.asarray(params),
         "log2_lrs": np.asarray(log2_lrs, float),
+        "optimizer": np.asarray(optimizer_name),
+        "base_width": np.int64(base),
+        "steps_averaged": np.int64(last_quarter(steps)),
     }

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import io, plotting
-from .regimes_checks import FEATURE_PREDICTIONS, optimum_log2_lr
+from .regimes_checks import FEATURE_PREDICTIONS, lr_optimum_slope, size_threshold
+from .regimes_common import CHANCE_LOSS
 
 ALPHA_PANELS = (
     ("w_rel", "weight change $\\|w_T - w_0\\| / \\|w_0\\|$"),
@@ -17,14 +18,39 @@ ALPHA_PANELS = (
 )
 
 
+def _band(ax, x, y: np.ndarray, conv: np.ndarray, label: str, short: bool = False, **kw) -> None:
+    """Mean and min-max band over the converged runs (y, conv (A, S)); runs that have not converged
+    are drawn as hollow markers of the same colour."""
+    yc = np.where(conv, y, np.nan)
+    color = kw.pop("color", None)
+    if np.isfinite(yc).any():
+        color = plotting.mean_band(ax, x, yc.T, label=label, color=color, **kw).get_color()
+    bad = ~conv & np.isfinite(y)
+    if bad.any():
+        xs = np.broadcast_to(np.asarray(x, float)[:, None], y.shape)[bad]
+        ax.scatter(
+            xs,
+            y[bad],
+            facecolors="none",
+            edgecolors=color or "k",
+            s=18,
+            lw=0.8,
+            label=f"{label}: runs not converged" if short else "runs not converged",
+        )
+
+
 def alpha_sweep(a: dict, fit: dict, out: str, meta: dict | None = None) -> None:
     alphas = np.asarray(a["alphas"], float)
+    conv = np.asarray(a["converged"], bool) if "converged" in a else np.ones(a["w_rel"].shape, bool)
     fig, axes = plotting.figure(1, 5, width=3.6, height=3.4, layout="constrained")
     for k, (q, label) in enumerate(ALPHA_PANELS):
         ax = axes[0, k]
         if q == "loss":
-            plotting.mean_band(ax, alphas, a["train_loss"].T, label="train")
-            plotting.mean_band(ax, alphas, a["test_loss"].T, label="test")
+            _band(ax, alphas, a["train_loss"], conv, "train", short=True, color="C0")
+            _band(ax, alphas, a["test_loss"], conv, "test", short=True, color="C1")
+            if "loss0" in a:
+                thr = float(a["converge_fraction"]) * float(a["loss0"])
+                ax.axhline(thr, color="0.5", ls="--", lw=0.8, label="convergence threshold (train)")
             ax.axhline(
                 float(np.mean(a["lin_test_loss"])), color="0.3", ls=":", label="linearised model (test)"
             )
@@ -32,12 +58,13 @@ def alpha_sweep(a: dict, fit: dict, out: str, meta: dict | None = None) -> None:
             ax.set_yscale("log")
             ax.set_xlabel("output scale $\\alpha$")
             ax.set_ylabel(label)
-            ax.legend(loc="best")
+            ax.legend(loc="best", fontsize=7)
             continue
-        plotting.mean_band(ax, alphas, a[q].T, label="mean, min-max over seeds")
+        _band(ax, alphas, a[q], conv, "converged runs: mean, min-max", color="C0")
         if q == "w_rel" and len(fit.get("alphas", [])) >= 2:
             lazy = np.asarray(fit["alphas"], float)
-            y0 = float(np.exp(np.mean(np.log(a["w_rel"][np.isin(alphas, lazy)]))))
+            use = np.isin(alphas, lazy)
+            y0 = float(np.exp(np.nanmean(np.log(np.where(conv[use], a["w_rel"][use], np.nan)))))
             plotting.reference_power_law(
                 ax,
                 lazy,
@@ -58,7 +85,7 @@ def alpha_sweep(a: dict, fit: dict, out: str, meta: dict | None = None) -> None:
             ax.set_ylabel(label)
         else:
             plotting.log_log(ax, "output scale $\\alpha$", label)
-        ax.legend(loc="best")
+        ax.legend(loc="best", fontsize=7)
     fig.suptitle(
         f"Lazy (large $\\alpha$) vs rich (small $\\alpha$): centred two-layer ReLU net, "
         f"width {int(a['width'])}, circle task"
@@ -93,6 +120,9 @@ def width_sweep(w: dict, fits: dict, out: str, meta: dict | None = None) -> None
                 plotting.reference_power_law(
                     ax, widths, widths[0], y0, slope, label=f"theory {p}: $m^{{{slope:g}}}$"
                 )
+        if q == "h_rel" and "ntk" in params and "mup" in params:  # mup_feature_exponent's size condition
+            thr = size_threshold(widths) * float(np.nanmean(w["h_rel"][params.index("ntk")][0]))
+            ax.axhline(thr, color="0.3", ls="--", lw=0.8, label="muP size threshold (widest width)")
         plotting.log_log(ax, "width $m$", label)
         ax.legend(loc="best", fontsize=7)
     fig.suptitle("Feature learning vs width: NTK, muP and standard parameterisations (circle task)")
@@ -131,33 +161,54 @@ def coord_check(c: dict, out: str, meta: dict | None = None) -> None:
     io.save_figure(fig, out, meta)
 
 
-def lr_transfer(r: dict, out: str, meta: dict | None = None) -> None:
-    loss = r["train_loss"]  # (P, W, L, S)
-    params = [str(p) for p in r["params"]]
-    lrs = np.asarray(r["log2_lrs"], float)
-    fig, axes = plotting.figure(1, len(params), width=4.6, height=3.8, layout="constrained")
-    colors = plotting.sns.color_palette(plotting.PALETTE, len(r["widths"]))
-    for i, p in enumerate(params):
-        ax = axes[0, i]
-        for j, m in enumerate(r["widths"]):
-            # diverged runs (loss above 3 x chance level ln 10, or non-finite) are not drawn
-            y = np.where(np.isfinite(loss[i, j]) & (loss[i, j] < 3 * np.log(10)), loss[i, j], np.nan)
-            n_ok = np.isfinite(y).sum(1)
-            mean = np.where(n_ok > 0, np.nansum(y, 1) / np.maximum(n_ok, 1), np.nan)
-            ax.plot(lrs, mean, marker="o", ms=3, color=colors[j], label=f"width {int(m)}")
-            if np.isfinite(mean).any():
-                b = int(np.nanargmin(mean))
+def lr_transfer(sweeps: list[dict], out: str, meta: dict | None = None) -> None:
+    """Rows: sweeps (the checked optimiser, then the SGD reference); columns: loss vs log2 lr per
+    parameterisation (one curve per width, seed mean), then the optimum vs width with its bootstrap
+    interval per parameterisation (``regimes_checks.lr_optimum_slope``)."""
+    n_p = max(len(r["params"]) for r in sweeps)
+    fig, axes = plotting.figure(len(sweeps), n_p + 1, width=4.2, height=3.5, layout="constrained")
+    for row, r in enumerate(sweeps):
+        loss = r["train_loss"]  # (P, W, L, S)
+        params = [str(p) for p in r["params"]]
+        opt_name = str(r["optimizer"]) if "optimizer" in r else ""
+        lrs = np.asarray(r["log2_lrs"], float)
+        widths = np.asarray(r["widths"], float)
+        colors = plotting.sns.color_palette(plotting.PALETTE, len(widths))
+        summ = axes[row, n_p]
+        for i, p in enumerate(params):
+            ax = axes[row, i]
+            f = lr_optimum_slope(widths, lrs, loss[i], 0.95)
+            for j, m in enumerate(widths):
+                mean = loss[i, j].mean(-1)  # capped at ln 10 (diverged runs count as chance)
+                ax.plot(lrs, mean, marker="o", ms=3, color=colors[j], label=f"width {int(m)}")
+                b = int(np.argmin(mean))
                 ax.plot(lrs[b], mean[b], marker="*", ms=11, color=colors[j])
-                opt = float(
-                    np.nanmean([optimum_log2_lr(lrs, loss[i, j, :, s]) for s in range(loss.shape[-1])])
-                )
-                if np.isfinite(opt):  # the check's estimate: sub-grid optimum (seed mean)
-                    ax.axvline(opt, color=colors[j], ls=":", lw=1)
-        ax.set_yscale("log")
-        ax.set_xlabel("$\\log_2$ learning rate")
-        ax.set_ylabel("training loss (cross-entropy)")
-        ax.set_title(f"{p}: stars = best grid lr, dotted = sub-grid optimum", fontsize=9)
-        ax.legend(loc="best", fontsize=7)
+                if np.isfinite(f["optimum"][j]):
+                    ax.axvline(f["optimum"][j], color=colors[j], ls=":", lw=1)
+            ax.axhline(CHANCE_LOSS, color="0.5", lw=0.8, ls="--")
+            ax.set_yscale("log")
+            ax.set_xlabel("$\\log_2$ learning rate")
+            ax.set_ylabel("training loss, last quarter of the steps")
+            ax.set_title(f"{p}, {opt_name}: stars = grid argmin, dotted = local-parabola optimum", fontsize=8)
+            ax.legend(loc="best", fontsize=7)
+            ok = np.isfinite(f["optimum"])
+            err = np.abs(np.stack([f["optimum"] - f["opt_low"], f["opt_high"] - f["optimum"]]))
+            summ.errorbar(
+                widths[ok],
+                f["optimum"][ok],
+                yerr=np.where(np.isfinite(err), err, 0)[:, ok],
+                marker="o",
+                capsize=3,
+                label=f"{p}: slope {f['mean']:.2f} [{f['ci_low']:.2f}, {f['ci_high']:.2f}]",
+            )
+        summ.set_xscale("log", base=2)
+        summ.set_xlabel("width")
+        summ.set_ylabel("optimal $\\log_2$ lr (95% bootstrap interval)")
+        summ.set_title(f"{opt_name}: optimum vs width", fontsize=9)
+        summ.legend(loc="best", fontsize=7)
+    for i in range(len(sweeps)):
+        for k in range(len(sweeps[i]["params"]), n_p):
+            axes[i, k].set_visible(False)
     fig.suptitle("Learning-rate transfer on 8x8 digits (Tensor Programs V)")
     io.save_figure(fig, out, meta)
 

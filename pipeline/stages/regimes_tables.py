@@ -13,9 +13,11 @@ def alpha_table(a: dict):
     rows = []
     for i, alpha in enumerate(a["alphas"]):
         for s in range(a["w_rel"].shape[1]):
-            rows.append(
-                {"alpha": float(alpha), "seed": s, **{k: float(a[k][i, s]) for k in ALPHA_QUANTITIES}}
-            )
+            row = {"alpha": float(alpha), "seed": s, **{k: float(a[k][i, s]) for k in ALPHA_QUANTITIES}}
+            if "converged" in a:  # train loss <= converge_fraction x initial loss at the step cap
+                row["converged"] = bool(a["converged"][i, s])
+                row["first_converged_step"] = int(a["first_converged_step"][i, s])
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -63,20 +65,26 @@ def coord_table(c: dict):
     return pd.DataFrame(rows)
 
 
-def lr_table(r: dict):
+def lr_table(sweeps: list[dict]):
+    """One row per (optimizer, parameterisation, width, log2 lr, seed) of every sweep; train_loss is
+    the minibatch loss averaged over the last quarter of the steps (capped at ln 10)."""
     import pandas as pd
 
-    arr = r["train_loss"]
-    rows = [
-        {
-            "parameterization": str(r["params"][i]),
-            "width": int(r["widths"][j]),
-            "log2_lr": float(r["log2_lrs"][k]),
-            "seed": s,
-            "train_loss": float(arr[i, j, k, s]),
-        }
-        for i, j, k, s in np.ndindex(arr.shape)
-    ]
+    rows = []
+    for r in sweeps:
+        arr = r["train_loss"]
+        opt = str(r["optimizer"]) if "optimizer" in r else ""
+        rows += [
+            {
+                "optimizer": opt,
+                "parameterization": str(r["params"][i]),
+                "width": int(r["widths"][j]),
+                "log2_lr": float(r["log2_lrs"][k]),
+                "seed": s,
+                "train_loss": float(arr[i, j, k, s]),
+            }
+            for i, j, k, s in np.ndindex(arr.shape)
+        ]
     return pd.DataFrame(rows)
 
 

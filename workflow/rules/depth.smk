@@ -3,6 +3,7 @@
 #                  chi_1, xi_c, edge of chaos), phase diagram, NTK recursions (numpy float64)
 #   depth_nets     finite random nets: gradient norms, pair correlations, empirical NTK vs depth
 #   depth_gauss    many small nets at init: E[f^4] / (3 E[f^2]^2) (Hanin & Rolnick)
+#   depth_trainability  training accuracy on depth x sw2 with 6 xi_c (Schoenholz Fig. 5; reported)
 #   depth_summary  tables, theory checks, figures
 
 DEPTH = config["depth"]
@@ -126,4 +127,31 @@ rule depth_summary:
         "../scripts/depth_summary.py"
 
 
-final_outputs("depth", rules.depth_summary)
+rule depth_trainability:
+    output:
+        npz=f"{RESULTS}/depth/trainability.npz",
+        table=f"{RESULTS}/tables/depth_trainability.csv",
+        fig=report(
+            f"{RESULTS}/figures/depth/trainability.png",
+            caption="../report/depth_trainability.rst",
+            category=report_category("depth"),
+            labels={"figure": "trainability"},
+        ),
+    params:
+        section=DEPTH,
+        seed=config["seed"],
+    log:
+        f"{LOGS}/depth/trainability.log",
+    benchmark:
+        f"{BENCH}/depth/trainability.tsv"
+    resources:
+        mem_mb=job_mem_mb(config, "depth_trainability"),
+        runtime=job_runtime_min(config, "depth_trainability", gpu=True),
+        gpu=1,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/depth_trainability.py"
+
+
+final_outputs("depth", rules.depth_summary, rules.depth_trainability)

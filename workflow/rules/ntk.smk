@@ -6,6 +6,7 @@
 #   ntk_summary   tidy tables, fitted exponents with CIs, theory checks, figures
 #   ntk_depth     the same error at every depth of ntk.depth_sweep (one job), the per-depth
 #                 exponents and the NTK diagonal's fluctuation vs depth / width (Hanin & Nica)
+#   ntk_activations the error exponent for the net with other activations (ntk.activations.names)
 
 NTK = config["ntk"]
 
@@ -123,4 +124,29 @@ rule ntk_depth:
         "../scripts/ntk_depth.py"
 
 
-final_outputs("ntk", rules.ntk_summary, rules.ntk_depth)
+rule ntk_activations:
+    input:
+        data=f"{RESULTS}/data/{NTK['dataset']}.npz",
+    output:
+        npz=f"{RESULTS}/ntk/activations.npz",
+        table=f"{RESULTS}/tables/ntk_activations.csv",
+        checks=f"{RESULTS}/checks/ntk_activations.csv",
+    params:
+        section=NTK,
+        seed=config["seed"],
+        x64=config["x64"],
+    log:
+        f"{LOGS}/ntk/activations.log",
+    benchmark:
+        f"{BENCH}/ntk/activations.tsv"
+    resources:
+        mem_mb=job_mem_mb(config, "ntk_activations"),
+        runtime=job_runtime_min(config, "ntk_activations", gpu=True),
+        gpu=1,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/ntk_activations.py"
+
+
+final_outputs("ntk", rules.ntk_summary, rules.ntk_depth, rules.ntk_activations)

@@ -2,6 +2,7 @@
 #   regimes_circle   the output-scale (alpha) sweep of the seed's net and the width sweep per
 #                    parameterisation, both on the circle task (one process: JAX starts once)
 #   regimes_mup      the muP coordinate check and the learning-rate transfer on the 8x8 digits
+#                    (the checked optimiser, Adam by default, and the SGD sweep reported beside it)
 #   regimes_teacher  Chizat et al.'s teacher-student generalisation vs initialisation scale tau
 #   regimes_summary  tidy tables, fitted slopes, theory checks, figures
 # Seeds (and alphas, learning rates, taus) are vmapped inside each job; widths are a loop.
@@ -36,6 +37,7 @@ rule regimes_mup:
     output:
         coord=f"{RESULTS}/regimes/coord.npz",
         lr=f"{RESULTS}/regimes/lr.npz",
+        lr_sgd=f"{RESULTS}/regimes/lr_sgd.npz",
     params:
         section=REGIMES,
         seed=config["seed"],
@@ -79,6 +81,7 @@ rule regimes_summary:
         width=f"{RESULTS}/regimes/width.npz",
         coord=f"{RESULTS}/regimes/coord.npz",
         lr=f"{RESULTS}/regimes/lr.npz",
+        lr_sgd=f"{RESULTS}/regimes/lr_sgd.npz",
         teacher=f"{RESULTS}/regimes/teacher.npz",
     output:
         table_alpha=f"{RESULTS}/tables/regimes_alpha.csv",
