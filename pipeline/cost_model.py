@@ -84,9 +84,12 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - depth_theory (numpy float64): the quadrature study, A activations x O orders x C = 112 covariances x
   (n^2 + n_ref^2) evaluations of phi and phi' (~20 flops each) plus the wide-kernel Monte Carlo
   A x 2 covariances x S x n: ~ 20 A (C sum_o (n_o^2) + C n_ref^2 + 8 S_w n_w).
-- depth_nets: S seeds x (G 2 L n^2 + X 8 P 2 L n^2) (gradient norms on G grid points, 4P inputs on X
-  sw2 values) + S_k G_k (2 L n_k^2 K + 2 L R n_k^2 K) (the NTK, K = 2 inputs, R read-outs), x2 in float64.
-- depth_gauss: 2 activations x widths x nets x depth x (2 n^2 + n^2 normal draws ~ 10 flops each).
+- depth_nets: S seeds x (G 2 L n^2 + X 3 P 2 L n^2) (gradient norms on G grid points, 3P inputs on X
+  sw2 values), x2 in float64. depth_ntk: the NTK per sw2: S_k (2 L n_k^2 K + 2 L R n_k^2 K) (K = 2 inputs,
+  R read-outs; S_k = ntk.seeds in the ordered phase, x2 for float64, ntk.chaotic_seeds in the
+  chaotic one, float32 unless ntk.chaotic_x64) + L n_k^2 normal draws per net (~10 flops each).
+- depth_gauss: 2 activations x widths x nets x depth x n (exact conditional sampling: n normal draws
+  and ~3n flops per layer, ~30 n in all).
 - everything else (data, summaries, figures, report): overhead only (``modeled = True`` when the
   rule is known to do no heavy numerics, see ``CONSTANT_RULES``).
 
@@ -155,6 +158,7 @@ EFFICIENCY = {
     "regimes_teacher": 0.7,
     "depth_theory": 0.03,
     "depth_nets": 0.2,
+    "depth_ntk": 0.2,
     "depth_gauss": 0.1,
     "depth_trainability": 0.05,  # vmapped (32 x 32) matmuls: far from the matmul peak
 }
@@ -571,26 +575,40 @@ def cost_depth_theory(config: dict) -> Cost:
 
 
 def cost_depth_nets(config: dict) -> Cost:
-    """Gradient norms on the sw2 grid, pair correlations on the xi sw2 values, the NTK by depth."""
+    """Gradient norms on the sw2 grid, pair correlations on the xi sw2 values."""
     sec = config["depth"]
-    p, k, t = sec["propagation"], sec["ntk"], sec["theory"]
+    p, t = sec["propagation"], sec["theory"]
     g = int(round((t["sigma_w2_max"] - t["sigma_w2_min"]) / t["sigma_w2_step"])) + 1
     n, depth, s = int(p["width"]), int(p["depth"]), int(p["seeds"])
-    prop = s * 2 * depth * n * n * (g + len(p["xi_sigma_w2"]) * 4 * int(p["pairs"]))
+    x64 = 2.0 if sec["nets_x64"] else 1.0
+    prop = x64 * s * 2 * depth * n * n * (g + len(p["xi_sigma_w2"]) * 3 * int(p["pairs"]))
+    return Cost(float(prop), 8 * depth * n * n * 2, compiles=2)
+
+
+def cost_depth_ntk(config: dict) -> Cost:
+    """The empirical NTK by depth, per sw2 (ordered: ntk.seeds, chaotic: ntk.chaotic_seeds)."""
+    sec = config["depth"]
+    k = sec["ntk"]
+    x64 = 2.0 if sec["nets_x64"] else 1.0
     nk, dk = int(k["width"]), int(k["depth"])
     reads = dk // int(k["stride"]) + int(k["outputs"])
-    ntk = int(k["seeds"]) * len(k["sigma_w2"]) * 2 * dk * nk * nk * 2 * (1 + reads)
-    x64 = 2.0 if sec["nets_x64"] else 1.0
-    peak = 8 * (depth * n * n * 2 + dk * nk * nk * 2)
-    return Cost(x64 * float(prop + ntk), peak, compiles=3)
+    # matmuls of the forward and the read-outs' backward, and the L n^2 normal draws of the weights
+    # (threefry on a CPU: ~2/3 of the time at width 512, counted as ~50 flops each)
+    per_net = 2 * dk * nk * nk * 2 * (1 + reads) + 50 * dk * nk * nk
+    # which ntk sw2 is chaotic needs the fixed-point theory; the model assumes half of them are
+    n_sw2 = len(k["sigma_w2"])
+    chaotic = n_sw2 // 2
+    x64_chaotic = x64 if k.get("chaotic_x64") else 1.0
+    nets = (n_sw2 - chaotic) * int(k["seeds"]) * x64 + chaotic * int(k["chaotic_seeds"]) * x64_chaotic
+    return Cost(float(per_net * nets), 8 * dk * nk * nk * 2, compiles=n_sw2)
 
 
 def cost_depth_gauss(config: dict) -> Cost:
     """Two activations x widths x nets x depth x (matmul 2 n^2 + n^2 normal draws at ~10 flops)."""
     ng = config["depth"]["nongauss"]
     depth, nets, chunk = int(ng["depth"]), int(ng["nets"]), int(ng["chunk"])
-    flops = sum(2 * nets * depth * 12 * int(w) ** 2 for w in ng["widths"])
-    peak = F32 * 2 * chunk * max(int(w) for w in ng["widths"]) ** 2
+    flops = sum(2 * nets * depth * 30 * int(w) for w in ng["widths"])
+    peak = F32 * 2 * chunk * depth * max(int(w) for w in ng["widths"])
     return Cost(float(flops), peak, compiles=2 * len(ng["widths"]))
 
 
@@ -632,6 +650,7 @@ RULE_MODELS: dict[str, Callable[..., Cost]] = {
     "regimes_teacher": cost_regimes_teacher,
     "depth_theory": cost_depth_theory,
     "depth_nets": cost_depth_nets,
+    "depth_ntk": cost_depth_ntk,
     "depth_gauss": cost_depth_gauss,
     "depth_trainability": cost_depth_trainability,
 }

@@ -28,6 +28,8 @@ Gaussian weights and bias whose pre-activation covariance is q1 X^T X.
 - ``output_moments``: f(x) of many independent small nets (fresh weights per net) for the
   non-Gaussianity of the output at initialisation; returns the read-out's conditional variance
   s^2 = sw2 / n ||phi(h^L)||^2 (+ sb2) per net and depth (f | hidden layers ~ N(0, s^2) exactly).
+  One input, so every layer is drawn from its exact conditional law h^(l+1) | h^l ~ N(0, s^2 I_n):
+  n normals per layer, not n^2 (cost nets x depth x n).
 
 Randomness: ``jax.random`` keys per seed, split per layer. float64 when run under
 ``precision.x64_context``.
@@ -154,22 +156,22 @@ def ntk_by_depth(key, x, q1, sw2s, sb2, act: Activation, n: int, depth: int, rea
 def output_moments(key, q1, sw2, sb2, act: Activation, n: int, depth: int, n_nets: int):
     """s^2 = sw2 / n ||phi(h^l)||^2 + sb2 (the variance of f(x) = sqrt(sw2 / n) v . phi(h^l) +
     sqrt(sb2) beta given the hidden layers) for ``n_nets`` independent nets, one input of first-layer
-    variance q1, at every depth l = 1 .. depth: (n_nets, depth)."""
+    variance q1, at every depth l = 1 .. depth: (n_nets, depth).
+
+    One input only, so each layer is drawn from its exact conditional law: given h^l, the units of
+    h^(l+1) = sqrt(sw2 / n) W phi(h^l) + sqrt(sb2) b (W, b iid N(0, 1)) are iid N(0, s^2(h^l)), so
+    h^(l+1) = s z with z ~ N(0, I_n): n normal draws per layer instead of the n^2 + n of W and b
+    (the same joint law of (h^1, ..., h^depth); cost n_nets depth n)."""
 
     dtype = jnp.result_type(float)
-
-    def net(k):
-        kg, kl = jax.random.split(k)
-        h = jnp.sqrt(q1) * jax.random.normal(kg, (n,), dtype)
-        out = []
-        keys = jax.random.split(kl, depth)
-        for l in range(depth):
-            a = act.jax_phi(h)
-            out.append(sw2 / n * jnp.sum(a * a) + sb2)
-            if l < depth - 1:
-                kw, kb = jax.random.split(keys[l])
-                w = jax.random.normal(kw, (n, n), dtype)
-                h = jnp.sqrt(sw2 / n) * (w @ a) + jnp.sqrt(sb2) * jax.random.normal(kb, (n,), dtype)
-        return jnp.stack(out)
-
-    return jax.vmap(net)(jax.random.split(key, n_nets))
+    kg, kz = jax.random.split(key)
+    h = jnp.sqrt(q1) * jax.random.normal(kg, (n_nets, n), dtype)
+    z = jax.random.normal(kz, (depth - 1, n_nets, n), dtype)
+    out = []
+    for l in range(depth):
+        a = act.jax_phi(h)
+        s2 = sw2 / n * jnp.sum(a * a, -1) + sb2
+        out.append(s2)
+        if l < depth - 1:
+            h = jnp.sqrt(s2)[:, None] * z[l]
+    return jnp.stack(out, -1)

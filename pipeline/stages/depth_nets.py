@@ -1,6 +1,7 @@
-"""Stage depth, rule ``depth_nets``: width-n random nets (``random_nets``, float64 when
-``nets_x64``): squared gradient norms per layer over the sw2 grid (chi_1), pair correlations c^l
-for the xi_c check, and the empirical NTK at every read-out depth in both phases. See
+"""Stage depth, rules ``depth_nets`` and ``depth_ntk``: width-n random nets (``random_nets``,
+float64 when ``nets_x64``): squared gradient norms per layer over the sw2 grid (chi_1) and pair
+correlations c^l for the xi_c check (``propagation_run``, rule depth_nets), and the empirical NTK at
+every read-out depth in both phases (``ntk_run``, rule depth_ntk; the two run in parallel). See
 ``pipeline.stages.depth`` for the stage overview.
 """
 
@@ -11,11 +12,27 @@ import time
 
 import numpy as np
 
-from .depth_theory import NETS_SALT, activation_of, ntk_readouts, pair_inputs, xi_starts
+from .depth_theory import (
+    NETS_SALT,
+    activation_of,
+    ntk_readouts,
+    pair_correlations,
+    pair_inputs,
+    xi_starts,
+)
 
 
 def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> dict:
-    """The finite-net measurements of ``depth_nets`` (module docstring)."""
+    """Both finite-net measurements (``propagation_run`` and ``ntk_run``) in one dict."""
+    return {
+        **propagation_run(section, theory, seed, x64, logger),
+        **ntk_run(section, theory, seed, x64, logger),
+    }
+
+
+def propagation_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> dict:
+    """Rule ``depth_nets``: squared gradient norms per layer on the sw2 grid (chi_1) and the pair
+    correlations of the xi_c check (module docstring)."""
     import jax
     import jax.numpy as jnp
 
@@ -24,7 +41,7 @@ def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> 
 
     act = activation_of(section)
     sb2 = float(section["sigma_b2"])
-    prop, ntk = section["propagation"], section["ntk"]
+    prop = section["propagation"]
     n, depth, s = int(prop["width"]), int(prop["depth"]), int(prop["seeds"])
     base = jax.random.fold_in(jax.random.PRNGKey(seed), NETS_SALT)
     out = {}
@@ -60,7 +77,7 @@ def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> 
         for i in range(len(theory["xi_sw2"])):
             th = {"c_star": theory["xi_c_star"][i]}
             cp, cm = xi_starts(th, prop)
-            x, cs = pair_inputs(cp, cm, p)
+            x, cs = pair_inputs(cp, cm, p, shared=th["c_star"] < 1)
             xs.append(x)
             starts.append(cs)
         xs = jnp.asarray(np.stack(xs), dt)
@@ -76,9 +93,8 @@ def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> 
                 n,
                 depth,
             )
-            c = np.asarray(rn.correlations(r["gram"]))  # (X, L, K, K)
-            idx = np.arange(0, 4 * p, 2)
-            corr.append(c[:, :, idx, idx + 1])
+            c = np.asarray(rn.correlations(r["gram"]))  # (X, L, 3P, 3P)
+            corr.append(pair_correlations(c, p))
         out["pair_corr"] = np.stack(corr)  # (S, X, L, 2P)
         out["pair_start"] = np.stack(starts)
         if logger:
@@ -86,37 +102,61 @@ def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> 
                 f"pair correlations: {s} seeds x {len(xs)} sw2 x {2 * p} pairs "
                 f"({time.perf_counter() - t0:.1f}s)"
             )
-        # NTK by depth
-        t0 = time.perf_counter()
-        readouts = ntk_readouts(ntk)
-        xn = []
-        for i in range(len(theory["ntk_sw2"])):
-            cs = theory["ntk_c_star"][i]
-            c0 = cs if cs < 1 else float(ntk["c0"])
-            xn.append(np.array([[1.0, c0], [0.0, math.sqrt(1 - c0 * c0)]]))
-        xn = jnp.asarray(np.stack(xn), dt)
-        th_, nn_ = [], []
-        for i in range(int(ntk["seeds"])):
-            r = rn.ntk_by_depth(
-                jax.random.fold_in(jax.random.fold_in(base, 3), i),
-                xn,
-                jnp.asarray(theory["ntk_q_star"], dt),
-                jnp.asarray(theory["ntk_sw2"], dt),
-                sb2,
-                act,
-                int(ntk["width"]),
-                max(readouts),
-                readouts,
-            )
-            th_.append(np.asarray(r["ntk"]))
-            nn_.append(np.asarray(r["nngp"]))
-        out["ntk"] = np.stack(th_)  # (S, G, R, 2, 2)
-        out["ntk_nngp"] = np.stack(nn_)
-        out["readouts"] = np.array(readouts)
-        if logger:
-            logger.info(
-                f"empirical NTK: {ntk['seeds']} seeds, width {ntk['width']}, {len(readouts)} read-outs "
-                f"to depth "
-                f"{max(readouts)} ({time.perf_counter() - t0:.1f}s)"
-            )
+    return out
+
+
+def ntk_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> dict:
+    """Rule ``depth_ntk``: the empirical NTK at every read-out depth, one sw2 at a time: the chaotic
+    phase's off-diagonal needs many more seeds (its finite-width noise grows like chi_1^l), in
+    float32 unless ntk.chaotic_x64; the ordered phase in float64 when ``x64``."""
+    import jax
+    import jax.numpy as jnp
+
+    from .. import random_nets as rn
+    from ..precision import x64_context
+
+    act = activation_of(section)
+    sb2 = float(section["sigma_b2"])
+    ntk = section["ntk"]
+    base = jax.random.fold_in(jax.random.PRNGKey(seed), NETS_SALT)
+    out = {}
+    t0 = time.perf_counter()
+    readouts = ntk_readouts(ntk)
+    g = len(theory["ntk_sw2"])
+    seeds = [
+        int(ntk["seeds"]) if theory["ntk_c_star"][i] >= 1 else int(ntk["chaotic_seeds"]) for i in range(g)
+    ]
+    emp = np.full((max(seeds), g, len(readouts), 2, 2), np.nan)
+    nngp = np.full_like(emp, np.nan)
+    for i in range(g):
+        cs = theory["ntk_c_star"][i]
+        c0 = cs if cs < 1 else float(ntk["c0"])
+        xn = np.array([[[1.0, c0], [0.0, math.sqrt(1 - c0 * c0)]]])
+        wide = x64 if cs >= 1 else x64 and bool(ntk["chaotic_x64"])
+        with x64_context(wide):
+            dti = jnp.float64 if wide else jnp.float32
+            for j in range(seeds[i]):
+                r = rn.ntk_by_depth(
+                    jax.random.fold_in(jax.random.fold_in(jax.random.fold_in(base, 3), i), j),
+                    jnp.asarray(xn, dti),
+                    jnp.asarray(theory["ntk_q_star"][i : i + 1], dti),
+                    jnp.asarray(theory["ntk_sw2"][i : i + 1], dti),
+                    sb2,
+                    act,
+                    int(ntk["width"]),
+                    max(readouts),
+                    readouts,
+                )
+                emp[j, i] = np.asarray(r["ntk"])[0]
+                nngp[j, i] = np.asarray(r["nngp"])[0]
+    out["ntk"] = emp  # (max seeds, G, R, 2, 2); NaN past ntk_seeds[i]
+    out["ntk_nngp"] = nngp
+    out["ntk_seeds"] = np.array(seeds)
+    out["readouts"] = np.array(readouts)
+    if logger:
+        logger.info(
+            f"empirical NTK: {seeds} seeds per sw2 {[float(v) for v in theory['ntk_sw2']]}, "
+            f"width {ntk['width']}, {len(readouts)} read-outs to depth {max(readouts)} "
+            f"({time.perf_counter() - t0:.1f}s)"
+        )
     return out

@@ -37,24 +37,38 @@ def sw2_grid(section: dict) -> np.ndarray:
 # ------------------------------------------------------------------------------------- theory
 
 
-def pair_inputs(c_plus: float, c_minus: float, pairs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit inputs (2 * 2P, 2 * 2P): P independent pairs at correlation c_plus, then P at c_minus
-    (pair i = columns 2i, 2i + 1, mutually orthogonal pairs), and the initial correlations (2P,)."""
-    cs = np.array([c_plus] * pairs + [c_minus] * pairs)
-    k = 2 * len(cs)
-    x = np.zeros((k, k))
-    for i, c in enumerate(cs):
-        x[2 * i, 2 * i] = 1.0
-        x[2 * i, 2 * i + 1] = c
-        x[2 * i + 1, 2 * i + 1] = math.sqrt(max(1.0 - c * c, 0.0))
-    return x, cs
+def pair_inputs(c_plus: float, c_minus: float, pairs: int, shared: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Unit inputs (2P, 3P) as columns and the initial correlations (2P,): for pair i (columns 3i,
+    3i + 1, 3i + 2 on the plane of e_2i, e_2i+1, the planes of different i orthogonal) an anchor a_i =
+    e_2i and two partners b_i+- at correlation c_plus / c_minus with it. ``shared``: both partners on
+    the same side of a_i (chaotic phase: the two correlations see the same random net along nearly
+    the same inputs, so their difference D^l, a finite difference of the correlation map, carries
+    finite-width noise proportional to c_plus - c_minus: common random numbers); else on opposite
+    sides (ordered phase: 2P distinct pairs)."""
+    k = 3 * pairs
+    x = np.zeros((2 * pairs, k))
+    sign = 1.0 if shared else -1.0
+    for i in range(pairs):
+        x[2 * i, 3 * i] = 1.0
+        for j, (c, sg) in enumerate(((c_plus, 1.0), (c_minus, sign))):
+            x[2 * i, 3 * i + 1 + j] = c
+            x[2 * i + 1, 3 * i + 1 + j] = sg * math.sqrt(max(1.0 - c * c, 0.0))
+    return x, np.array([c_plus] * pairs + [c_minus] * pairs)
+
+
+def pair_correlations(corr: np.ndarray, pairs: int) -> np.ndarray:
+    """(..., 3P, 3P) correlations of ``pair_inputs``' columns -> (..., 2P): c(a_i, b_i+) for every i,
+    then c(a_i, b_i-)."""
+    a = np.arange(0, 3 * pairs, 3)
+    return np.concatenate([corr[..., a, a + 1], corr[..., a, a + 2]], -1)
 
 
 def xi_starts(th: dict, prop: dict) -> tuple[float, float]:
-    """Initial correlations (c+, c-) of the xi_c pairs: c* +- delta (chaotic), 1 - delta twice (ordered)."""
+    """Initial correlations (c+, c-) of the xi_c pairs: c* +- delta (chaotic; delta at most half the
+    distance to 1), 1 - delta twice (ordered)."""
     if th["c_star"] < 1:
-        d = float(prop["delta_chaotic"])
-        return min(th["c_star"] + d, 0.999), th["c_star"] - d
+        d = min(float(prop["delta_chaotic"]), (1 - th["c_star"]) / 2)
+        return th["c_star"] + d, th["c_star"] - d
     d = float(prop["delta_ordered"])
     return 1 - d, 1 - d
 

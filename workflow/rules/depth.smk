@@ -1,7 +1,8 @@
 # Stage depth: any activation's dual kernels and the depth theory of wide nets.
 #   depth_theory   quadrature convergence study, wide-kernel Monte Carlo, fixed points (q*, c*,
 #                  chi_1, xi_c, edge of chaos), phase diagram, NTK recursions (numpy float64)
-#   depth_nets     finite random nets: gradient norms, pair correlations, empirical NTK vs depth
+#   depth_nets     finite random nets: gradient norms, pair correlations
+#   depth_ntk      finite random nets: empirical NTK vs depth in both phases
 #   depth_gauss    many small nets at init: E[f^4] / (3 E[f^2]^2) (Hanin & Rolnick)
 #   depth_trainability  training accuracy on depth x sw2 with 6 xi_c (Schoenholz Fig. 5; reported)
 #   depth_summary  tables, theory checks, figures
@@ -48,6 +49,26 @@ rule depth_nets:
         "../scripts/depth_nets.py"
 
 
+rule depth_ntk:
+    output:
+        npz=f"{RESULTS}/depth/ntk.npz",
+    params:
+        section=DEPTH,
+        seed=config["seed"],
+    log:
+        f"{LOGS}/depth/ntk.log",
+    benchmark:
+        f"{BENCH}/depth/ntk.tsv"
+    resources:
+        mem_mb=job_mem_mb(config, "depth_ntk"),
+        runtime=job_runtime_min(config, "depth_ntk", gpu=True),
+        gpu=1,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/depth_ntk.py"
+
+
 rule depth_gauss:
     output:
         npz=f"{RESULTS}/depth/gauss.npz",
@@ -72,6 +93,7 @@ rule depth_summary:
     input:
         theory=f"{RESULTS}/depth/theory.npz",
         nets=f"{RESULTS}/depth/nets.npz",
+        ntk=f"{RESULTS}/depth/ntk.npz",
         gauss=f"{RESULTS}/depth/gauss.npz",
     output:
         quadrature=f"{RESULTS}/tables/depth_quadrature.csv",
