@@ -74,7 +74,10 @@ Measured quantities and checks (``build_checks``; the verdict rule of CONTRIBUTI
   off-diagonal entry (inputs at q*, c*) equals q* c* / (1 - chi_c*) within ``ntk.rtol``.
   Estimator of both limits (``depth_checks.limit_estimate``): the weighted least-squares fit
   A + B r^l of the seed-mean curve over the read-out depths l >= ``ntk.fit_from`` (r = chi_1 in the
-  ordered phase, chi_c* in the chaotic one: the theory's rates of approach; weights 1 / the variance
+  ordered phase, chi_c* in the chaotic one: the theory's rates of approach; in the ordered phase,
+  where the one-rate fit's bias on the recursion exceeds rtol / 4, A + (B + C l) r^l: the inputs'
+  transient 1 - c^l decays at chi_1 as well, e.g. erf at sb2 0.1, sw2 1.25: -2.8% -> -0.7%;
+  chosen on the theory, never on the data; weights 1 / the variance
   over seeds at each depth, which grows with depth, like chi_1^l in the chaotic phase), A the
   estimate, percentile bootstrap over seeds. Reading one depth instead leaves the -1.5% (ordered,
   depth 30) and -7% (chaotic) approach bias and, in the chaotic phase, a +-30% interval (noise
