@@ -152,30 +152,24 @@ def rule_theory(*, input, output, params, wildcards, log, config) -> None:
     logger.info(f"depth_theory done in {time.perf_counter() - t0:.1f}s")
 
 
-def rule_nets(*, input, output, params, wildcards, log, config) -> None:
-    logger = get_logger("depth.nets", log)
+def _nets_rule(run, rule: str, output, params, log, config) -> None:
+    """One finite-net rule: ``run`` (``propagation_run`` | ``ntk_run``) on the fixed points, saved
+    with its provenance."""
+    logger = get_logger(rule.replace("_", "."), log)
     t0 = time.perf_counter()
-    theory = fixed_points(params.section)
     x64 = bool(params.section["nets_x64"])
-    res = propagation_run(params.section, theory, params.seed, x64, logger)
-    meta = provenance.metadata(
-        params.section, rule="depth_nets", seed=params.seed, x64=x64, full_config=config
-    )
+    res = run(params.section, fixed_points(params.section), params.seed, x64, logger)
+    meta = provenance.metadata(params.section, rule=rule, seed=params.seed, x64=x64, full_config=config)
     io.save_npz(output.npz, res, meta=meta)
-    logger.info(f"depth_nets done in {time.perf_counter() - t0:.1f}s")
+    logger.info(f"{rule} done in {time.perf_counter() - t0:.1f}s")
+
+
+def rule_nets(*, input, output, params, wildcards, log, config) -> None:
+    _nets_rule(propagation_run, "depth_nets", output, params, log, config)
 
 
 def rule_ntk(*, input, output, params, wildcards, log, config) -> None:
-    logger = get_logger("depth.ntk", log)
-    t0 = time.perf_counter()
-    theory = fixed_points(params.section)
-    x64 = bool(params.section["nets_x64"])
-    res = ntk_run(params.section, theory, params.seed, x64, logger)
-    meta = provenance.metadata(
-        params.section, rule="depth_ntk", seed=params.seed, x64=x64, full_config=config
-    )
-    io.save_npz(output.npz, res, meta=meta)
-    logger.info(f"depth_ntk done in {time.perf_counter() - t0:.1f}s")
+    _nets_rule(ntk_run, "depth_ntk", output, params, log, config)
 
 
 def rule_gauss(*, input, output, params, wildcards, log, config) -> None:

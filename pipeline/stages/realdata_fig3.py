@@ -446,24 +446,24 @@ def path_checks(widths, runs: list[dict], lam2: float, section: dict) -> list[ch
         detail=f"widest width {int(wide['width'])}, {len(rates)} trials; "
         f"rates {np.round(rates, 6).tolist()}; "
         f"least-squares slope of log ||g_t|| over t in 0..{int(wide['t'][-1])}; "
-        f"{rate_budget(wide, lam2, lr)}",
+        f"{rate_budget(wide, lam2, lr, rates)}",
     )
     return [straight, training_dev, rate]
 
 
-def rate_budget(wide: dict, lam2: float, lr: float) -> str:
+def rate_budget(wide: dict, lam2: float, lr: float, r_net: np.ndarray) -> str:
     """Where the widest width's rate departs from the limit's, factor by factor (means over trials):
     lambda_2(K_0) / lambda_2 (the kernel at initialisation), the same estimator on the linearised
     model (kernel GD on each trial's K_0, whose exact rate is -log(1 - lr lambda_2(K_0))) over that
     exact rate (the estimator's own bias: g_t is the projection on the limit's f^(2), which leaks
-    into K_0's slower eigen-directions), and the net's rate over its linearisation's (training)."""
+    into K_0's slower eigen-directions), and the net's rate ``r_net`` (per trial, already fitted by the
+    caller) over its linearisation's (training)."""
     from ..kernel_pca import decay_rate
 
     if "lambda_k0" not in wide or "g_lin" not in wide:
         return "rate budget: no K_0 spectrum or linearised path in these runs"
     l2 = np.asarray(wide["lambda_k0"])[:, 1]
     exact = -np.log1p(-lr * l2)
-    r_net = decay_rate(wide["t"], wide["g"])
     r_lin = decay_rate(wide["t"], wide["g_lin"])
     return (
         f"rate budget (means over trials): lambda_2(K_0) / lambda_2 {np.mean(l2 / lam2):.4f}; estimator "
