@@ -85,9 +85,11 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   (n^2 + n_ref^2) evaluations of phi and phi' (~20 flops each) plus the wide-kernel Monte Carlo
   A x 2 covariances x S x n: ~ 20 A (C sum_o (n_o^2) + C n_ref^2 + 8 S_w n_w).
 - depth_nets: S seeds x (G 2 L n^2 + X 3 P 2 L n^2) (gradient norms on G grid points, 3P inputs on X
-  sw2 values), x2 in float64. depth_ntk: the NTK per sw2: S_k (2 L n_k^2 K + 2 L R n_k^2 K) (K = 2 inputs,
-  R read-outs; S_k = ntk.seeds in the ordered phase, x2 for float64, ntk.chaotic_seeds in the
-  chaotic one, float32 unless ntk.chaotic_x64) + L n_k^2 normal draws per net (~10 flops each).
+  sw2 values), x2 in float64. depth_ntk: the NTK per sw2 of S_k R nets (R read-out depths, one net each;
+  S_k = ntk.seeds in the ordered phase, x2 for float64, ntk.chaotic_seeds in the chaotic one,
+  float32 unless ntk.chaotic_x64), each sampled by Gaussian conditioning over the deepest L layers
+  (masked above its own depth): per layer 3 n K normal draws (~50 flops each on a CPU: threefry)
+  and ~40 n K^2 flops of Gram-Schmidt, projections and Gram matrices (K = 2 inputs).
 - depth_gauss: 2 activations x widths x nets x depth x n (exact conditional sampling: n normal draws
   and ~3n flops per layer, ~30 n in all).
 - everything else (data, summaries, figures, report): overhead only (``modeled = True`` when the
@@ -586,21 +588,23 @@ def cost_depth_nets(config: dict) -> Cost:
 
 
 def cost_depth_ntk(config: dict) -> Cost:
-    """The empirical NTK by depth, per sw2 (ordered: ntk.seeds, chaotic: ntk.chaotic_seeds)."""
+    """The empirical NTK by depth, per sw2 (ordered: ntk.seeds, chaotic: ntk.chaotic_seeds nets per
+    read-out depth), sampled by Gaussian conditioning: O(n K) work per layer and net."""
     sec = config["depth"]
     k = sec["ntk"]
     x64 = 2.0 if sec["nets_x64"] else 1.0
-    nk, dk = int(k["width"]), int(k["depth"])
-    reads = dk // int(k["stride"]) + int(k["outputs"])
-    # matmuls of the forward and the read-outs' backward, and the L n^2 normal draws of the weights
-    # (threefry on a CPU: ~2/3 of the time at width 512, counted as ~50 flops each)
-    per_net = 2 * dk * nk * nk * 2 * (1 + reads) + 50 * dk * nk * nk
+    nk, dk, kin = int(k["width"]), int(k["depth"]), 2
+    reads = len(range(1, dk + 1, int(k["stride"]))) + int(k["outputs"])
+    per_net = dk * (3 * nk * kin * 50 + 40 * nk * kin * kin)
     # which ntk sw2 is chaotic needs the fixed-point theory; the model assumes half of them are
     n_sw2 = len(k["sigma_w2"])
     chaotic = n_sw2 // 2
     x64_chaotic = x64 if k.get("chaotic_x64") else 1.0
-    nets = (n_sw2 - chaotic) * int(k["seeds"]) * x64 + chaotic * int(k["chaotic_seeds"]) * x64_chaotic
-    return Cost(float(per_net * nets), 8 * dk * nk * nk * 2, compiles=n_sw2)
+    nets = reads * (
+        (n_sw2 - chaotic) * int(k["seeds"]) * x64 + chaotic * int(k["chaotic_seeds"]) * x64_chaotic
+    )
+    chunk_bytes = 2.5e8  # depth_nets.NTK_CHUNK_BYTES: the stored layers of one chunk of nets
+    return Cost(float(per_net * nets), chunk_bytes, compiles=n_sw2)
 
 
 def cost_depth_gauss(config: dict) -> Cost:

@@ -25,6 +25,11 @@ Gaussian weights and bias whose pre-activation covariance is q1 X^T X.
   Sigma_hat^k = sw2 / n phi(h^(k-1)) . phi(h^(k-1))' + sb2 and g_l^k = df_l / dh^k. The backward
   signals of all read-out depths are carried together down the net (a (L, K, n) state): cost
   per seed 2 L^2 K n^2 flops.
+- ``ntk_sampled``: the same NTK of many independent nets (one depth each, one read-out), sampled
+  exactly in law by Gaussian conditioning: W is only ever applied to K forward and K backward
+  vectors, so each layer draws O(n K) normals instead of n^2 (cost per net depth x (3 n K + n)
+  normals, O(depth n K^2) flops): widths of thousands at the cost of hundreds. The depth stage's
+  NTK rule uses it; ``ntk_by_depth`` stays as its reference (tests compare their laws).
 - ``output_moments``: f(x) of many independent small nets (fresh weights per net) for the
   non-Gaussianity of the output at initialisation; returns the read-out's conditional variance
   s^2 = sw2 / n ||phi(h^L)||^2 (+ sb2) per net and depth (f | hidden layers ~ N(0, s^2) exactly).
@@ -175,3 +180,100 @@ def output_moments(key, q1, sw2, sb2, act: Activation, n: int, depth: int, n_net
         if l < depth - 1:
             h = jnp.sqrt(s2)[:, None] * z[l]
     return jnp.stack(out, -1)
+
+
+def _orth_basis(a):
+    """An orthonormal Q (n, K) whose span contains the columns of a (n, K), and R (K, K) with a = Q R:
+    Gram-Schmidt with one re-orthogonalisation (CGS2, orthogonal to rounding for any a); a column in
+    the span of the previous ones (to rounding) gets R's diagonal 0 and a unit vector orthogonal to
+    them (any such Q works: only span and orthonormality matter for the sampler). Vector operations
+    only: batched LAPACK QR of (n, 2) blocks is several times slower under vmap on a CPU."""
+    n, k = a.shape
+    qs, rs = [], []
+    for j in range(k):
+        v = a[:, j]
+        r = jnp.zeros((k,), a.dtype)
+        for _ in range(2):
+            for i, qi in enumerate(qs):
+                c = qi @ v
+                v = v - c * qi
+                r = r.at[i].add(c)
+        nv = jnp.sqrt(v @ v)
+        scale = jnp.sqrt(a[:, j] @ a[:, j]) + jnp.finfo(a.dtype).tiny
+        tiny = nv <= 1e3 * jnp.finfo(a.dtype).eps * scale
+        # fallback direction: a coordinate vector made orthogonal to the previous columns
+        e = jnp.zeros((n,), a.dtype).at[j].set(1.0)
+        for qi in qs:
+            e = e - (qi @ e) * qi
+        e = e / jnp.sqrt(e @ e)
+        qj = jnp.where(tiny, e, v / jnp.where(tiny, 1.0, nv))
+        qs.append(qj)
+        rs.append(r.at[j].set(jnp.where(tiny, 0.0, nv)))
+    return jnp.stack(qs, 1), jnp.stack(rs, 1)
+
+
+def _sampled_net_ntk(key, x, q1, sw2, sb2, act: Activation, n: int, depth_max: int, d):
+    """The NTK (K, K) of ONE depth-d net (read-out at layer d <= depth_max, d traced) on the K unit
+    inputs x (K, K), sampled exactly by Gaussian conditioning (``ntk_sampled``)."""
+    k_in = x.shape[1]
+    dtype = x.dtype
+    kh, kf, kr, kv = jax.random.split(key, 4)
+    scale = jnp.sqrt(sw2 / n)
+    h1 = jnp.sqrt(q1) * (jax.random.normal(kh, (n, k_in), dtype) @ x)
+
+    def fwd(h, k):  # layer h^l -> h^(l+1) = scale W phi(h^l) + sqrt(sb2) b; W phi(h^l) = (W Q) R, W Q iid
+        ky, kb = jax.random.split(k)
+        q, r = _orth_basis(act.jax_phi(h))
+        y = jax.random.normal(ky, (n, k_in), dtype)
+        h_next = scale * (y @ r) + jnp.sqrt(sb2) * jax.random.normal(kb, (n, 1), dtype)
+        return h_next, (h, q, y)
+
+    h_top, (hs, qs, ys) = jax.lax.scan(fwd, h1, jax.random.split(kf, depth_max - 1))
+    hs = jnp.concatenate([hs, h_top[None]])  # (depth_max, n, K): h^1 .. h^depth_max
+    a = act.jax_phi(hs)
+    sig_next = sw2 / n * jnp.einsum("lik,lij->lkj", a, a) + sb2  # Sigma_hat^(l+1), l = 1..depth_max
+    sig = jnp.concatenate([(q1 * (x.T @ x))[None], sig_next[:-1]])  # Sigma_hat^l, l = 1..depth_max
+    dphi = act.jax_dphi(hs)
+    v = jax.random.normal(kv, (n, 1), dtype)
+    q_pad = jnp.concatenate([qs, jnp.zeros((1, n, k_in), dtype)])  # transition l -> l+1 at index l-1
+    y_pad = jnp.concatenate([ys, jnp.zeros((1, n, k_in), dtype)])
+
+    def back(g, inp):  # g = df/dh^(l+1) (zero above the read-out); returns df/dh^l at 0-based index l-1
+        idx, k, q, y, dp, s = inp
+        # W^T g with W | (W Q = y) = y Q^T + W' (I - Q Q^T), W' iid: W'^T g = (W'^T Q_g) R_g, W'^T Q_g iid
+        qg, rg = _orth_basis(g)
+        fresh = jax.random.normal(k, (n, k_in), dtype) @ rg
+        wt_g = q @ (y.T @ g) + fresh - q @ (q.T @ fresh)
+        below = dp * (scale * wt_g)
+        top = dp * (scale * v)
+        g_new = jnp.where(idx == d - 1, top, jnp.where(idx < d - 1, below, 0.0))
+        return g_new, s * (g_new.T @ g_new)
+
+    init = jnp.zeros((n, k_in), dtype)
+    idx = jnp.arange(depth_max)
+    # the transition used at index l-1 is l -> l+1 (W^(l+1)), stored at index l-1 of qs / ys
+    _, contribs = jax.lax.scan(
+        back, init, (idx, jax.random.split(kr, depth_max), q_pad, y_pad, dphi, sig), reverse=True
+    )
+    return contribs.sum(0) + sig_next[d - 1]
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth_max"))
+def ntk_sampled(keys, x, q1, sw2, sb2, act: Activation, n: int, depth_max: int, depths):
+    """The empirical NTK (N, K, K) of N independent width-n nets, net i of depth ``depths[i]`` (read-out
+    f = sqrt(sw2 / n) v . phi(h^d) + sqrt(sb2) beta, the conventions above), one key each (N keys),
+    on the K unit inputs x (K, K) with first-layer variance q1.
+
+    Sampled exactly in law with O(n K) work per layer instead of the n^2 of W (Gaussian conditioning,
+    as in Bayati & Montanari's analysis of AMP): the forward pass needs W only on A = phi(h^l) (n, K);
+    with A = Q R (reduced QR, Q orthonormal) W Q has iid N(0, 1) entries, so h^(l+1) = scale (W Q) R +
+    sqrt(sb2) b draws n K normals; given that, W = (W Q) Q^T + W' (I - Q Q^T) with W' iid and
+    independent of everything drawn so far, so the backward signal W^T g = Q (W Q)^T g + (I - Q Q^T)
+    W'^T g, where W'^T g = (W'^T Q_g) R_g (g = Q_g R_g) draws another n K normals. The same joint law
+    of (h^1 .. h^d, df/dh^1 .. df/dh^d) as ``ntk_by_depth``'s full n x n matrices (tests compare the
+    two), hence of the NTK Theta = Sigma_hat^(d+1) + sum_(l <= d) Sigma_hat^l (g^l . g^l').
+    Cost per net depth_max (3 n K + n) normals and O(depth_max n K^2) flops; nets of depth d <
+    depth_max carry masked layers above d (one compiled program for every depth)."""
+    return jax.vmap(lambda k, d: _sampled_net_ntk(k, x, q1, sw2, sb2, act, n, depth_max, d))(
+        keys, jnp.asarray(depths)
+    )

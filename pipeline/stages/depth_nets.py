@@ -21,6 +21,8 @@ from .depth_theory import (
     xi_starts,
 )
 
+NTK_CHUNK_BYTES = 2.5e8  # bytes of stored layers per chunk of sampled nets (rule depth_ntk)
+
 
 def nets_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> dict:
     """Both finite-net measurements (``propagation_run`` and ``ntk_run``) in one dict."""
@@ -106,9 +108,13 @@ def propagation_run(section: dict, theory: dict, seed: int, x64: bool, logger=No
 
 
 def ntk_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> dict:
-    """Rule ``depth_ntk``: the empirical NTK at every read-out depth, one sw2 at a time: the chaotic
-    phase's off-diagonal needs many more seeds (its finite-width noise grows like chi_1^l), in
-    float32 unless ntk.chaotic_x64; the ordered phase in float64 when ``x64``."""
+    """Rule ``depth_ntk``: the empirical NTK at every read-out depth, one sw2 at a time, of independent
+    width-n nets sampled exactly by Gaussian conditioning (``random_nets.ntk_sampled``: O(n) work per
+    layer, so the finite-width bias, O(chi_1^l / n), is made small by width at no extra cost for a
+    given precision: the noise variance is ~1/n per net too). Entry (s, i, r) is its own net of
+    depth readouts[r] (read-outs repeated at the deepest depth are more nets there). The chaotic
+    phase (many more nets: its noise grows like chi_1^l) in float32 unless ntk.chaotic_x64; the
+    ordered phase in float64 when ``x64``."""
     import jax
     import jax.numpy as jnp
 
@@ -118,45 +124,61 @@ def ntk_run(section: dict, theory: dict, seed: int, x64: bool, logger=None) -> d
     act = activation_of(section)
     sb2 = float(section["sigma_b2"])
     ntk = section["ntk"]
+    n = int(ntk["width"])
     base = jax.random.fold_in(jax.random.PRNGKey(seed), NETS_SALT)
     out = {}
     t0 = time.perf_counter()
     readouts = ntk_readouts(ntk)
+    depth_max = max(readouts)
     g = len(theory["ntk_sw2"])
     seeds = [
         int(ntk["seeds"]) if theory["ntk_c_star"][i] >= 1 else int(ntk["chaotic_seeds"]) for i in range(g)
     ]
     emp = np.full((max(seeds), g, len(readouts), 2, 2), np.nan)
-    nngp = np.full_like(emp, np.nan)
     for i in range(g):
         cs = theory["ntk_c_star"][i]
         c0 = cs if cs < 1 else float(ntk["c0"])
-        xn = np.array([[[1.0, c0], [0.0, math.sqrt(1 - c0 * c0)]]])
+        xn = np.array([[1.0, c0], [0.0, math.sqrt(1 - c0 * c0)]])
         wide = x64 if cs >= 1 else x64 and bool(ntk["chaotic_x64"])
+        total = seeds[i] * len(readouts)
+        depths = np.tile(np.asarray(readouts), seeds[i])  # net j: seed j // R, read-out j % R
+        keys = jax.random.split(jax.random.fold_in(jax.random.fold_in(base, 4), i), total)
+        # chunks of nets bound the memory of the stored layers (3 depth_max n 2 floats per net)
+        chunk = max(1, int(NTK_CHUNK_BYTES // (3 * depth_max * n * 2 * (8 if wide else 4))))
+        vals = []
         with x64_context(wide):
             dti = jnp.float64 if wide else jnp.float32
-            for j in range(seeds[i]):
-                r = rn.ntk_by_depth(
-                    jax.random.fold_in(jax.random.fold_in(jax.random.fold_in(base, 3), i), j),
+            for a in range(0, total, chunk):
+                b = min(total, a + chunk)
+                # pad the last chunk to the chunk size: one compiled shape
+                idx = (
+                    np.minimum(np.arange(a, a + chunk), b - 1) if b - a < chunk and a > 0 else np.arange(a, b)
+                )
+                r = rn.ntk_sampled(
+                    keys[idx],
                     jnp.asarray(xn, dti),
-                    jnp.asarray(theory["ntk_q_star"][i : i + 1], dti),
-                    jnp.asarray(theory["ntk_sw2"][i : i + 1], dti),
+                    float(theory["ntk_q_star"][i]),
+                    float(theory["ntk_sw2"][i]),
                     sb2,
                     act,
-                    int(ntk["width"]),
-                    max(readouts),
-                    readouts,
+                    n,
+                    depth_max,
+                    jnp.asarray(depths[idx]),
                 )
-                emp[j, i] = np.asarray(r["ntk"])[0]
-                nngp[j, i] = np.asarray(r["nngp"])[0]
+                vals.append(np.asarray(r, np.float64)[: b - a])
+        emp[: seeds[i], i] = np.concatenate(vals).reshape(seeds[i], len(readouts), 2, 2)
+        if logger:
+            logger.info(
+                f"empirical NTK, sw2 {float(theory['ntk_sw2'][i]):g}: {total} sampled nets of width {n} "
+                f"({seeds[i]} per read-out depth, depths {sorted(set(readouts))}, "
+                f"{'float64' if wide else 'float32'}; {time.perf_counter() - t0:.1f}s so far)"
+            )
     out["ntk"] = emp  # (max seeds, G, R, 2, 2); NaN past ntk_seeds[i]
-    out["ntk_nngp"] = nngp
     out["ntk_seeds"] = np.array(seeds)
     out["readouts"] = np.array(readouts)
     if logger:
         logger.info(
-            f"empirical NTK: {seeds} seeds per sw2 {[float(v) for v in theory['ntk_sw2']]}, "
-            f"width {ntk['width']}, {len(readouts)} read-outs to depth {max(readouts)} "
-            f"({time.perf_counter() - t0:.1f}s)"
+            f"empirical NTK: {seeds} nets per depth per sw2 {[float(v) for v in theory['ntk_sw2']]}, "
+            f"width {n}, {len(readouts)} read-outs to depth {depth_max} ({time.perf_counter() - t0:.1f}s)"
         )
     return out

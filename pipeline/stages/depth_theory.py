@@ -269,8 +269,8 @@ def theory_run(section: dict, seed: int, logger=None) -> dict:
 
 def ntk_readouts(ntk: dict) -> tuple[int, ...]:
     """Read-out depths of the NTK measurement: every ``stride``-th depth up to ``depth`` (the figure),
-    the deepest one ``outputs`` times (independent read-out vectors: their NTKs are averaged, the
-    mean over outputs of a multi-output net, which removes most of the read-out's noise)."""
+    the deepest one ``outputs`` times (``outputs`` times as many independent nets there, their NTKs
+    averaged per seed: the deepest read-out is the noisiest)."""
     d, stride, o = int(ntk["depth"]), int(ntk["stride"]), int(ntk["outputs"])
     base = sorted(set(range(1, d + 1, stride)) | {d})
     return tuple(base + [d] * (o - 1))
