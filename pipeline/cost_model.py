@@ -84,8 +84,9 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - depth_theory (numpy float64): the quadrature study, A activations x O orders x C = 112 covariances x
   (n^2 + n_ref^2) evaluations of phi and phi' (~20 flops each) plus the wide-kernel Monte Carlo
   A x 2 covariances x S x n: ~ 20 A (C sum_o (n_o^2) + C n_ref^2 + 8 S_w n_w).
-- depth_nets: S seeds x (G 2 L n^2 + X 3 P 2 L n^2) (gradient norms on G grid points, 3P inputs on X
-  sw2 values), x2 in float64. depth_ntk: the NTK per sw2 of S_k R nets (R read-out depths, one net each;
+- depth_nets: S seeds x (G L n_1 240 + X 3 P 2 L n^2) (gradient norms on G grid points, sampled nets of
+  width n_1 = chi1_width: ~4 normal draws per unit and layer; 3P inputs on X sw2 values), x2 in float64.
+  depth_ntk: the NTK per sw2 of S_k R nets (R read-out depths, one net each;
   S_k = ntk.seeds in the ordered phase, x2 for float64, ntk.chaotic_seeds in the chaotic one,
   float32 unless ntk.chaotic_x64), each sampled by Gaussian conditioning over the deepest L layers
   (masked above its own depth): per layer 3 n K normal draws (~50 flops each on a CPU: threefry)
@@ -577,13 +578,16 @@ def cost_depth_theory(config: dict) -> Cost:
 
 
 def cost_depth_nets(config: dict) -> Cost:
-    """Gradient norms on the sw2 grid, pair correlations on the xi sw2 values."""
+    """Gradient norms on the sw2 grid (sampled nets, O(n) per layer), pair correlations on the xi sw2
+    values (full matrices)."""
     sec = config["depth"]
     p, t = sec["propagation"], sec["theory"]
     g = int(round((t["sigma_w2_max"] - t["sigma_w2_min"]) / t["sigma_w2_step"])) + 1
     n, depth, s = int(p["width"]), int(p["depth"]), int(p["seeds"])
     x64 = 2.0 if sec["nets_x64"] else 1.0
-    prop = x64 * s * 2 * depth * n * n * (g + len(p["xi_sigma_w2"]) * 3 * int(p["pairs"]))
+    # chi_1: sampled nets of width chi1_width, ~4 normals (~50 flops each: threefry) per unit and layer
+    chi1 = x64 * s * g * depth * int(p["chi1_width"]) * 4 * 60
+    prop = chi1 + x64 * s * 2 * depth * n * n * len(p["xi_sigma_w2"]) * 3 * int(p["pairs"])
     return Cost(float(prop), 8 * depth * n * n * 2, compiles=2)
 
 

@@ -30,6 +30,10 @@ Gaussian weights and bias whose pre-activation covariance is q1 X^T X.
   vectors, so each layer draws O(n K) normals instead of n^2 (cost per net depth x (3 n K + n)
   normals, O(depth n K^2) flops): widths of thousands at the cost of hundreds. The depth stage's
   NTK rule uses it; ``ntk_by_depth`` stays as its reference (tests compare their laws).
+- ``grad_norms_sampled`` (one input) and ``grams_sampled`` (K inputs, forward pass only): the
+  chi_1 and xi_c measurements of ``propagate`` sampled the same way (W only ever meets a few
+  vectors), for widths of thousands (chi_1: tens of thousands) on a CPU; ``propagate`` stays as
+  their reference (tests compare their laws).
 - ``output_moments``: f(x) of many independent small nets (fresh weights per net) for the
   non-Gaussianity of the output at initialisation; returns the read-out's conditional variance
   s^2 = sw2 / n ||phi(h^L)||^2 (+ sb2) per net and depth (f | hidden layers ~ N(0, s^2) exactly).
@@ -276,4 +280,86 @@ def ntk_sampled(keys, x, q1, sw2, sb2, act: Activation, n: int, depth_max: int, 
     depth_max carry masked layers above d (one compiled program for every depth)."""
     return jax.vmap(lambda k, d: _sampled_net_ntk(k, x, q1, sw2, sb2, act, n, depth_max, d))(
         keys, jnp.asarray(depths)
+    )
+
+
+def _sampled_grad_sq(key, q1, sw2, sb2, act: Activation, n: int, depth: int):
+    """||delta^l||^2 (depth,) of ONE net on one input (h^1 ~ N(0, q1 I_n)), sampled exactly by
+    Gaussian conditioning (``grad_norms_sampled``); the key fixes every normal draw, so nets of the
+    same key at different sw2 share them (common random numbers)."""
+    dtype = jnp.result_type(float)
+    kh, kf, kg, kz = jax.random.split(key, 4)
+    scale = jnp.sqrt(sw2 / n)
+    h1 = jnp.sqrt(q1) * jax.random.normal(kh, (n,), dtype)
+    ys = jax.random.normal(kf, (depth - 1, 2, n), dtype)  # per transition: W u and the bias
+
+    def fwd(h, yb):  # h^(l+1) = scale W a + sqrt(sb2) b, with W a = ||a|| (W u), W u ~ N(0, I_n)
+        a = act.jax_phi(h)
+        na = jnp.sqrt(a @ a)
+        u = a / jnp.where(na > 0, na, 1.0)
+        return scale * na * yb[0] + jnp.sqrt(sb2) * yb[1], (h, u)
+
+    _, (hs, us) = jax.lax.scan(fwd, h1, ys)  # hs: h^1 .. h^(depth-1); us: their unit directions
+    top = jax.random.normal(kg, (n,), dtype)
+
+    def back(d, inp):  # W^T d with W | (W u = y) = y u^T + W' (I - u u^T): u (y . d) + (I - u u^T) ||d|| z
+        h, u, y, z = inp
+        wz = jnp.sqrt(d @ d) * z
+        wt_d = u * (y @ d) + wz - u * (u @ wz)
+        d_new = act.jax_dphi(h) * (scale * wt_d)
+        return d_new, d_new @ d_new
+
+    zs = jax.random.normal(kz, (depth - 1, n), dtype)
+    _, sq = jax.lax.scan(back, top, (hs, us, ys[:, 0], zs), reverse=True)
+    return jnp.concatenate([sq, (top @ top)[None]])
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth"))
+def grad_norms_sampled(keys, q1, sw2s, sb2, act: Activation, n: int, depth: int):
+    """``propagate``'s "grad_sq" (S, G, depth) for S independent nets (one key each) on one input at
+    first-layer variance q1[g], for every sw2 of sw2s (G,) (common random numbers across sw2), each
+    sampled exactly in law by Gaussian conditioning (as ``ntk_sampled`` with K = 1): the forward
+    pass needs W^(l+1) only on a = phi(h^l), so W a = ||a|| y with y ~ N(0, I_n); the backward
+    W^T delta then has the conditional law of the module docstring's ``ntk_sampled``. Cost per net
+    and sw2 ~4 depth n normal draws and O(depth n) flops: widths of 10^4 to 10^5 on a CPU."""
+    dtype = jnp.result_type(float)
+    one = lambda k, q, s: _sampled_grad_sq(k, q, s, sb2, act, n, depth)  # noqa: E731
+    per_sw2 = jax.vmap(one, in_axes=(None, 0, 0))
+    return jax.vmap(per_sw2, in_axes=(0, None, None))(keys, jnp.asarray(q1, dtype), jnp.asarray(sw2s, dtype))
+
+
+def _sampled_grams(key, x, q1, sw2, sb2, act: Activation, n: int, depth: int):
+    """Grams (depth, K, K) h^l . h^l' / n of ONE net on the K unit inputs x (d, K), forward pass
+    sampled exactly by Gaussian conditioning (``grams_sampled``); layers drawn one at a time (memory
+    O(n K), not O(depth n K))."""
+    k_in = x.shape[1]
+    dtype = x.dtype
+    kh, kf = jax.random.split(key)
+    scale = jnp.sqrt(sw2 / n)
+    h1 = jnp.sqrt(q1) * (jax.random.normal(kh, (n, x.shape[0]), dtype) @ x)
+
+    def fwd(h, k):  # rows of W A are iid N(0, A^T A): W A = Y C with C^T C = A^T A (C symmetric)
+        a = act.jax_phi(h)
+        lam, v = jnp.linalg.eigh(a.T @ a)
+        c = (v * jnp.sqrt(jnp.maximum(lam, 0.0))) @ v.T
+        yb = jax.random.normal(k, (n, k_in + 1), dtype)
+        h_next = scale * (yb[:, :k_in] @ c) + jnp.sqrt(sb2) * yb[:, k_in:]
+        return h_next, h_next.T @ h_next / n
+
+    _, grams = jax.lax.scan(fwd, h1, jax.random.split(kf, depth - 1))
+    return jnp.concatenate([(h1.T @ h1 / n)[None], grams])
+
+
+@partial(jax.jit, static_argnames=("act", "n", "depth"))
+def grams_sampled(keys, x, q1, sw2s, sb2, act: Activation, n: int, depth: int):
+    """``propagate``'s "gram" (S, G, depth, K, K) for S independent nets (one key each) and every sw2 of
+    sw2s (G,) (inputs x (G, K, K), first-layer variance q1 (G,); common random numbers across sw2),
+    the forward pass sampled exactly in law: given A = phi(h^l) (n, K), the rows of W^(l+1) A are
+    iid N(0, A^T A), drawn as Y C with Y iid N(0, 1) (n, K) and C = (A^T A)^(1/2) (eigh; exact for the
+    rank-deficient Grams of the ordered phase too). Cost per net, sw2 and layer 2 n K^2 + O(K^3)
+    flops and n (K + 1) normal draws, against n^2 K for ``propagate``: wide nets for the xi_c check."""
+    one = lambda k, xg, q, s: _sampled_grams(k, xg, q, s, sb2, act, n, depth)  # noqa: E731
+    per_sw2 = jax.vmap(one, in_axes=(None, 0, 0, 0))
+    return jax.vmap(per_sw2, in_axes=(0, None, None, None))(
+        keys, x, jnp.asarray(q1, x.dtype), jnp.asarray(sw2s, x.dtype)
     )

@@ -69,6 +69,30 @@ def q_star(act: Activation, sw2: float, sb2: float, order: int = DEFAULT_ORDER) 
     return float(brentq(f, lo, hi, xtol=1e-15, rtol=1e-14, maxiter=200))
 
 
+def has_fixed_point(act: Activation, sw2: float, sb2: float, order: int = DEFAULT_ORDER) -> bool:
+    """Whether the length map has a fixed point below Q_MAX at (sw2, sb2): False where q^l grows
+    without bound (relu, gelu, silu, softplus for sw2 >= ~2; identity and abs for sw2 >= 1). The set
+    of such sw2 is an interval [s0, inf) at fixed sb2 (the length map increases with sw2)."""
+    try:
+        q_star(act, sw2, sb2, order)
+    except ValueError:
+        return False
+    return True
+
+
+def bounded_limit(act: Activation, sb2: float, lo: float, hi: float, order: int = DEFAULT_ORDER) -> float:
+    """The largest sw2 in [lo, hi] with a fixed point of the length map (hi if hi has one; bisection
+    to 1e-6 otherwise; nan if lo has none)."""
+    if has_fixed_point(act, hi, sb2, order):
+        return float(hi)
+    if not has_fixed_point(act, lo, sb2, order):
+        return math.nan
+    while hi - lo > 1e-6:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if has_fixed_point(act, mid, sb2, order) else (lo, mid)
+    return float(lo)
+
+
 def chi_1(act: Activation, sw2: float, q: float, order: int = DEFAULT_ORDER) -> float:
     """sw2 E[phi'(sqrt(q) z)^2]."""
     return float(sw2 * gauss_mean(lambda u: act.np_dphi(u) ** 2, q, order))
@@ -146,7 +170,11 @@ def theory(act: Activation, sw2: float, sb2: float, order: int = DEFAULT_ORDER) 
 
 
 def edge_of_chaos(act: Activation, sb2: float, lo: float, hi: float, order: int = DEFAULT_ORDER) -> float:
-    """The sw2 in [lo, hi] with chi_1(q*(sw2)) = 1 at this sb2 (brentq; nan without a sign change)."""
+    """The sw2 in [lo, hi] with chi_1(q*(sw2)) = 1 at this sb2 (brentq; nan without a sign change);
+    hi is lowered to ``bounded_limit`` where the length map has no fixed point (no edge beyond it)."""
+    hi = bounded_limit(act, sb2, lo, hi, order)
+    if not math.isfinite(hi) or hi <= lo:
+        return math.nan
 
     def f(sw2):
         q = q_star(act, sw2, sb2, order)

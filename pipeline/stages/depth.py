@@ -3,6 +3,12 @@ the large-depth NTK, finite-width non-Gaussianity at initialisation).
 
 Conventions: W_ij ~ N(0, sw2 / fan_in), b_i ~ N(0, sb2) (``signal_propagation``); the activation is
 ``depth.activation`` from the registry ``activations`` (tanh by default); sb2 = ``depth.sigma_b2``.
+ReLU-like activations (relu, leaky_relu, gelu, silu, softplus) have no fixed point of the length map
+for sw2 >= ~2 (identity, abs: sw2 >= 1): q^l grows without bound and the theory is undefined, so
+every rule works on ``bounded_section``: the theory grid cut at its last bounded point and the xi_c /
+NTK sw2 values past it dropped (logged; a one-line error naming the key when none is left). They
+have no chaotic phase with a finite q* at these sb2 (chi_1 < 1 up to the boundary): the edge of
+chaos is then inconclusive (nan) and only ordered-phase NTK checks are made.
 
 Rules (workflow/rules/depth.smk):
 
@@ -18,9 +24,11 @@ Rules (workflow/rules/depth.smk):
   trajectories and NTK recursions for exactly the finite nets' inputs. (5) ``ntk_recursion`` against
   ``ntk_analytic.limit_kernels`` (relu and erf, a second implementation).
 - ``depth_nets`` -> ``rule_nets``: results/depth/nets.npz (jax, float64 when ``nets_x64``).
-  Width-n random nets (``random_nets``): the squared gradient norm per layer over the sw2 grid
-  (chi_1) and pair correlations c^l of P input pairs (an anchor and partners at c* + delta and
-  c* - delta; ordered phase: 1 - delta) for each sw2 of ``propagation.xi_sigma_w2``.
+  Random nets (``random_nets``, sampled exactly in law by Gaussian conditioning: W only ever meets
+  a few vectors, so O(n) work per layer): the squared gradient norm per layer over the sw2 grid
+  (chi_1; width ``propagation.chi1_width``) and pair correlations c^l of P input pairs (an anchor
+  and partners at c* + delta and c* - delta; ordered phase: 1 - delta) for each sw2 of
+  ``propagation.xi_sigma_w2`` (width ``propagation.width``).
 - ``depth_ntk`` -> ``rule_ntk``: results/depth/ntk.npz: the empirical NTK at every read-out depth
   of ``ntk`` for two inputs at q* (correlation c* in the chaotic phase, ``ntk.c0`` in the ordered
   one), ``ntk.seeds`` nets per depth in float64 (ordered), ``ntk.chaotic_seeds`` in float32
@@ -54,8 +62,10 @@ Measured quantities and checks (``build_checks``; the verdict rule of CONTRIBUTI
   t-interval over seeds).
 - ``depth_xi_c`` (prediction): the depth scale of correlations at every sw2 of
   ``propagation.xi_sigma_w2`` equals xi_c within ``propagation.xi_rtol`` (relative; 64 pairs per
-  net and the fit to layer 15 at the default: past ~1.3 xi_c the chaotic |D^l| is buried in
-  finite-width noise). Estimator: the slope of ln |D^l| over the layers ``propagation.fit_layers``,
+  net of width 2000). Estimator: the slope of ln |D^l| over the layers ``propagation.fit_layers``,
+  in the chaotic phase cut at 2 xi_c (``depth_theory.xi_fit_layers``: past that the chaotic |D^l| is
+  buried in finite-width noise; sin at sb2 0.2, xi_c 3.7: [-19%, +6%] fitted to layer 15, [-1.2%,
+  +1.4%] to layer 8),
   D^l = mean c^l of the partners started at c* + delta minus that of the partners started at
   c* - delta (chaotic phase; each pair's two partners share its anchor input, ``pair_inputs``, so
   that D^l is a finite difference of one random correlation map: common random numbers, noise
@@ -137,6 +147,7 @@ from .depth_kernel_checks import (  # noqa: F401
 from .depth_nets import nets_run, ntk_run, propagation_run  # noqa: F401
 from .depth_theory import (  # noqa: F401
     RECURSION_TOL,
+    bounded_section,
     fixed_points,
     quadrature_study,
     recursion_identity,
@@ -147,7 +158,7 @@ from .depth_theory import (  # noqa: F401
 def rule_theory(*, input, output, params, wildcards, log, config) -> None:
     logger = get_logger("depth.theory", log)
     t0 = time.perf_counter()
-    res = theory_run(params.section, params.seed, logger)
+    res = theory_run(bounded_section(params.section, logger), params.seed, logger)
     meta = provenance.metadata(params.section, rule="depth_theory", seed=params.seed, full_config=config)
     io.save_npz(output.npz, res, meta=meta)
     logger.info(f"depth_theory done in {time.perf_counter() - t0:.1f}s")
@@ -159,7 +170,8 @@ def _nets_rule(run, rule: str, output, params, log, config) -> None:
     logger = get_logger(rule.replace("_", "."), log)
     t0 = time.perf_counter()
     x64 = bool(params.section["nets_x64"])
-    res = run(params.section, fixed_points(params.section), params.seed, x64, logger)
+    section = bounded_section(params.section)
+    res = run(section, fixed_points(section), params.seed, x64, logger)
     meta = provenance.metadata(params.section, rule=rule, seed=params.seed, x64=x64, full_config=config)
     io.save_npz(output.npz, res, meta=meta)
     logger.info(f"{rule} done in {time.perf_counter() - t0:.1f}s")
@@ -186,7 +198,7 @@ def rule_summary(*, input, output, params, wildcards, log, config) -> None:
     from . import depth_plots
 
     logger = get_logger("depth.summary", log)
-    section = params.section
+    section = bounded_section(params.section)
     theory, nets, ntk, gauss = (io.load_npz(p) for p in (input.theory, input.nets, input.ntk, input.gauss))
     nets = {**nets, **ntk}
     meta = provenance.metadata(section, rule="depth_summary", seed=params.seed, full_config=config)

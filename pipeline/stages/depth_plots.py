@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import activations, io, plotting
 from .. import signal_propagation as sp
+from .depth_theory import xi_fit_layers
 
 
 def quadrature(theory: dict, section: dict, out: str, meta: dict | None = None) -> None:
@@ -92,6 +93,9 @@ def propagation(
             color=colors(i),
             label=f"sw2 {s2:g}: xi_c {theory['xi_xi_c'][i]:.2f}",
         )
+        cut = xi_fit_layers(section["propagation"], theory["xi_xi_c"][i], ordered)[1]
+        if cut < int(section["propagation"]["fit_layers"][1]):  # the chaotic fit's end (2 xi_c)
+            axes[0, 2].axvline(cut, color=colors(i), ls="--", lw=0.8)
     axes[0, 1].set_xlabel("layer l")
     axes[0, 1].set_ylabel("mean pair correlation c^l")
     axes[0, 1].set_title("c^l -> c* (dots: measured, lines: map)")

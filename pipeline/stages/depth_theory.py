@@ -7,6 +7,7 @@ NTK read-out depths). See ``pipeline.stages.depth`` for the stage overview and o
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 
@@ -32,6 +33,54 @@ def sw2_grid(section: dict) -> np.ndarray:
     t = section["theory"]
     n = int(round((t["sigma_w2_max"] - t["sigma_w2_min"]) / t["sigma_w2_step"])) + 1
     return np.round(t["sigma_w2_min"] + t["sigma_w2_step"] * np.arange(n), 10)
+
+
+def bounded_section(section: dict, logger=None) -> dict:
+    """The section restricted to the sw2 values where the theory exists: the length map of a
+    ReLU-like activation (relu, gelu, silu, softplus, leaky_relu) has no fixed point for sw2 >= ~2,
+    of identity and abs for sw2 >= 1 (q^l grows without bound; ``signal_propagation.has_fixed_point``),
+    so q*, chi_1, xi_c and the NTK limits are undefined there. The theory grid is cut at its last
+    bounded point and the xi_c / NTK sw2 values past it are dropped (logged); a clear error naming
+    the key when nothing is left."""
+    act = activation_of(section)
+    order = int(section["quadrature"]["order"])
+    sb2 = float(section["sigma_b2"])
+    grid = sw2_grid(section)
+    ok = [sp.has_fixed_point(act, float(s), sb2, order) for s in grid]
+    if all(ok):
+        return section
+    out = copy.deepcopy(section)
+    label = f"{act.label()} at sigma_b2 {sb2:g}"
+    if not any(ok):
+        raise ValueError(
+            f"depth.activation: {label} has no fixed point of the length map on the whole grid "
+            f"depth.theory.sigma_w2 {grid[0]:g}..{grid[-1]:g} (q^l grows without bound): lower "
+            "depth.theory.sigma_w2_min or choose a bounded activation (tanh, erf, sin, sigmoid)"
+        )
+    last = float(grid[np.flatnonzero(ok)[-1]])
+    edge = sp.bounded_limit(act, sb2, last, float(grid[-1]), order)
+    out["theory"]["sigma_w2_max"] = last
+    dropped = {}
+    for path, values in (
+        (("propagation", "xi_sigma_w2"), section["propagation"]["xi_sigma_w2"]),
+        (("ntk", "sigma_w2"), section["ntk"]["sigma_w2"]),
+    ):
+        good = [float(v) for v in values if sp.has_fixed_point(act, float(v), sb2, order)]
+        if not good:
+            raise ValueError(
+                f"depth.{'.'.join(path)}: no value below {edge:.4g}, where {label} stops having a "
+                f"fixed point of the length map (q^l grows without bound): choose values below {edge:.4g}"
+            )
+        out[path[0]][path[1]] = good
+        gone = [float(v) for v in values if float(v) not in good]
+        if gone:
+            dropped[".".join(path)] = gone
+    if logger:
+        logger.warning(
+            f"{label}: no fixed point of the length map for sw2 >= {edge:.4f} (q^l grows without bound): "
+            f"theory grid cut at {last:g}; dropped {dropped}"
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------------- theory
@@ -87,6 +136,21 @@ def correlation_trajectory(
 def xi_deviation(c_plus: np.ndarray, c_minus: np.ndarray, ordered: bool) -> np.ndarray:
     """D^l of the xi_c estimator from the mean correlations of the two groups (..., L)."""
     return 1.0 - 0.5 * (c_plus + c_minus) if ordered else c_plus - c_minus
+
+
+XI_WINDOW = 2.0  # chaotic phase: fit |D^l| to at most this many xi_c (the theory's), then noise
+
+
+def xi_fit_layers(prop: dict, xi_c: float, ordered: bool) -> tuple[int, int]:
+    """Layers [l0, l1] of the xi_c fit: ``propagation.fit_layers``, in the chaotic phase cut at
+    XI_WINDOW x the theory's xi_c (at least l0 + 2): D^l ~ delta exp(-l / xi_c) sinks into the
+    finite-width noise, roughly constant in l, past ~2 xi_c at width 2000 (sin at sb2 0.2, xi_c 3.7:
+    fit to layer 15 gives [-19%, +6%], to layer 7 [-1.3%, +1.2%]). The ordered phase's 1 - c^l and
+    its noise shrink together: no cut. Decided on the theory, never on the data."""
+    l0, l1 = (int(v) for v in prop["fit_layers"])
+    if ordered or not math.isfinite(xi_c):
+        return l0, l1
+    return l0, max(l0 + 2, min(l1, int(math.ceil(XI_WINDOW * xi_c))))
 
 
 def fit_xi(dev: np.ndarray, layers: tuple[int, int]) -> float:
@@ -238,7 +302,8 @@ def theory_run(section: dict, seed: int, logger=None) -> dict:
         traj[i, 0] = correlation_trajectory(act, cp, th["q_star"], s, sb2, depth, order)
         traj[i, 1] = correlation_trajectory(act, cm, th["q_star"], s, sb2, depth, order)
         xi_on_theory[i] = fit_xi(
-            xi_deviation(traj[i, 0], traj[i, 1], th["c_star"] >= 1), tuple(prop["fit_layers"])
+            xi_deviation(traj[i, 0], traj[i, 1], th["c_star"] >= 1),
+            xi_fit_layers(prop, th["xi_c"], th["c_star"] >= 1),
         )
     # infinite-width NTK recursions of the NTK inputs
     readouts = ntk_readouts(ntk)

@@ -120,11 +120,19 @@ def train_grid(section: dict, seed: int) -> dict:
 
 
 def xi_overlay(section: dict, sw2: np.ndarray) -> np.ndarray:
-    """xi_c(sw2) at the stage's sb2 (inf at the edge of chaos)."""
+    """xi_c(sw2) at the stage's sb2 (inf at the edge of chaos; nan where the length map has no fixed
+    point: no theory there, no curve drawn)."""
     act = activation_of(section)
     sb2 = float(section["sigma_b2"])
     order = int(section["quadrature"]["order"])
-    return np.array([sp.theory(act, float(s), sb2, order)["xi_c"] for s in sw2])
+    return np.array(
+        [
+            sp.theory(act, float(s), sb2, order)["xi_c"]
+            if sp.has_fixed_point(act, float(s), sb2, order)
+            else np.nan
+            for s in sw2
+        ]
+    )
 
 
 def run(section: dict, seed: int, logger=None) -> dict:
