@@ -168,6 +168,17 @@ def test_ntk_limits_fail_for_wrong_formulas(theory, nets, section):
     assert q * c / (1 - chi) == pytest.approx(theory["ntk_offdiag_limit"][1])
 
 
+def test_ntk_check_without_a_net_in_its_phase_says_so(theory, nets, section):
+    """No chaotic sw2 left (as for GELU at sb2 0.1, whose chaotic sw2 bounded_section drops): the
+    chaotic check is an inconclusive row saying why, not absent from the verdict table."""
+    th = dict(theory)
+    th["ntk_c_star"] = np.ones_like(theory["ntk_c_star"])  # every net read as ordered
+    found, _ = depth.ntk_checks(th, nets, section, 0.95)
+    c = by_id(found)["depth_ntk_chaotic_offdiag"]
+    assert c.verdict == "inconclusive" and "NO CHAOTIC NET" in c.detail, c.detail
+    assert [x.check for x in found].count("depth_ntk_chaotic_offdiag") == 1
+
+
 def test_ntk_limit_inconclusive_away_from_the_asymptote(theory, nets, section):
     """The recursion's own limit moved 8% (as if read-outs this shallow could not reach it): the fit
     applied to the recursion is > rtol / 2 from the predicted limit, so no verdict, whatever the

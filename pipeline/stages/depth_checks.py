@@ -366,7 +366,43 @@ def ntk_checks(
             )
     if asymptote:
         out = [at_asymptote(c, b, rtol) for c, b in zip(out, biases)]
+    out += _absent_phases(out, theory, section, src)
     return out, pd.DataFrame(rows)
+
+
+def _absent_phases(found: list, theory: dict, section: dict, src: str) -> list:
+    """An inconclusive row for each large-depth NTK check with no net in its phase (e.g. GELU at
+    sb2 0.1: the length map diverges before chi_1 reaches 1, so ``bounded_section`` drops the chaotic
+    sw2), so that a check never vanishes from the verdict table without saying why."""
+    names = {c.check for c in found}
+    sw2 = [float(s) for s in theory["ntk_sw2"]]
+    out = []
+    for name, phase, what in (
+        ("depth_ntk_ordered_limit", "ordered", "mean NTK entry"),
+        ("depth_ntk_chaotic_offdiag", "chaotic", "off-diagonal NTK entry"),
+    ):
+        if name in names:
+            continue
+        out.append(
+            checks.prediction_check(
+                name,
+                STAGE,
+                quantity=f"limit of the {what} over depth ({phase})",
+                predicted=math.nan,
+                tol=math.nan,
+                estimate=math.nan,
+                ci_low=math.nan,
+                ci_high=math.nan,
+                interval="none: no net in this phase",
+                source=src,
+                power="none here: nothing is measured",
+                figure="depth/ntk.png",
+                detail=f"NO {phase.upper()} NET: none of depth.ntk.sigma_w2 {sw2} (those with a fixed point "
+                f"of the length map for {section['activation']} at sb2 {float(section['sigma_b2']):g}) is in "
+                f"the {phase} phase, so there is no value to test",
+            )
+        )
+    return out
 
 
 def at_asymptote(
