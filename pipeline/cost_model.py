@@ -84,8 +84,10 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - depth_theory (numpy float64): the quadrature study, A activations x O orders x C = 112 covariances x
   (n^2 + n_ref^2) evaluations of phi and phi' (~20 flops each) plus the wide-kernel Monte Carlo
   A x 2 covariances x S x n: ~ 20 A (C sum_o (n_o^2) + C n_ref^2 + 8 S_w n_w).
-- depth_nets: S seeds x (G L n_1 240 + X 3 P 2 L n^2) (gradient norms on G grid points, sampled nets of
-  width n_1 = chi1_width: ~4 normal draws per unit and layer; 3P inputs on X sw2 values), x2 in float64.
+- depth_nets: S seeds x (G L n_1 240 + X L (2 n K^2 + 10 K^3 + 70 n K)) (gradient norms on G grid points,
+  sampled nets of width n_1 = chi1_width: ~4 normal draws per unit and layer; Grams of K = 3P inputs on
+  X sw2 values, sampled by Gaussian conditioning: the Gram, its eigh and n (K + 1) normal draws per
+  layer), x2 in float64.
   depth_ntk: the NTK per sw2 of S_k R nets (R read-out depths, one net each;
   S_k = ntk.seeds in the ordered phase, x2 for float64, ntk.chaotic_seeds in the chaotic one,
   float32 unless ntk.chaotic_x64), each sampled by Gaussian conditioning over the deepest L layers
@@ -159,9 +161,9 @@ EFFICIENCY = {
     "regimes_circle": 0.05,  # recalibrated for the 1000-step alpha sweep (15 s CPU measured, --cores 1)
     "regimes_mup": 0.2,  # recalibrated for the Adam transfer + SGD reference (40 s CPU measured, --cores 1)
     "regimes_teacher": 0.7,
-    "depth_theory": 0.03,
-    "depth_nets": 0.2,
-    "depth_ntk": 0.2,
+    "depth_theory": 0.01,  # numpy quadrature, element-wise: recalibrated 2026-12-06 (10 s CPU measured)
+    "depth_nets": 0.2,  # sampled Grams and gradient norms (16 s CPU measured, 2026-12-06)
+    "depth_ntk": 0.04,  # threefry normal draws dominate (16 s CPU measured, 2026-12-06)
     "depth_gauss": 0.1,
     "depth_trainability": 0.05,  # vmapped (32 x 32) matmuls: far from the matmul peak
 }
@@ -579,7 +581,7 @@ def cost_depth_theory(config: dict) -> Cost:
 
 def cost_depth_nets(config: dict) -> Cost:
     """Gradient norms on the sw2 grid (sampled nets, O(n) per layer), pair correlations on the xi sw2
-    values (full matrices)."""
+    values (sampled Grams, O(n K^2) per layer, K = 3 pairs inputs)."""
     sec = config["depth"]
     p, t = sec["propagation"], sec["theory"]
     g = int(round((t["sigma_w2_max"] - t["sigma_w2_min"]) / t["sigma_w2_step"])) + 1
@@ -587,8 +589,13 @@ def cost_depth_nets(config: dict) -> Cost:
     x64 = 2.0 if sec["nets_x64"] else 1.0
     # chi_1: sampled nets of width chi1_width, ~4 normals (~50 flops each: threefry) per unit and layer
     chi1 = x64 * s * g * depth * int(p["chi1_width"]) * 4 * 60
-    prop = chi1 + x64 * s * 2 * depth * n * n * len(p["xi_sigma_w2"]) * 3 * int(p["pairs"])
-    return Cost(float(prop), 8 * depth * n * n * 2, compiles=2)
+    # xi_c: per net, sw2 and layer the Gram A^T A (2 n K^2), its eigh (~10 K^3), n (K + 1) normals
+    # and ~20 flops of phi per unit and input (random_nets.grams_sampled)
+    kin = 3 * int(p["pairs"])
+    per_layer = 2 * n * kin**2 + 10 * kin**3 + 50 * n * (kin + 1) + 20 * n * kin
+    prop = chi1 + x64 * s * depth * len(p["xi_sigma_w2"]) * per_layer
+    x = len(p["xi_sigma_w2"])  # vmapped over seeds and sw2: h and phi(h) (n, K), the Grams by layer
+    return Cost(float(prop), 8 * s * x * (2 * n * kin + depth * kin * kin), compiles=2)
 
 
 def cost_depth_ntk(config: dict) -> Cost:
