@@ -413,3 +413,20 @@ def test_tiny_run_outputs(tiny_run):
     assert (
         gap.groupby("width")["gap_ntk_gd_T"].mean().diff().dropna() < 0
     ).all()  # the gap shrinks with width
+
+
+def test_net_program_keeps_the_outputs_at_gap_steps():
+    """net_program(T = 7, gap_steps = 3): the outputs after 3 steps are those of a 3-step run, the
+    final ones those of a 7-step run, the loss (0, T) that of the 7-step run; gap_steps >= T is T."""
+    import jax.numpy as jnp
+
+    spec = common.net_spec({"depth": 1, "activation": "relu", "w_std": 1.0, "b_std": 0.1}, 16, 3, d_out=2)
+    rng = np.random.default_rng(0)
+    xall = jnp.asarray(rng.standard_normal((9, 3)), jnp.float32)
+    Y = jnp.asarray(rng.standard_normal((5, 2)), jnp.float32)
+    p0 = common.init_nets(spec, 2, jnp.float32, 1, 2)
+    f0, f3, f7, loss = reg_mod.net_program(spec, 5, 2, 0.1, 7, jnp.float32, 3)(p0, Y, xall)
+    _, a3, b3, _ = reg_mod.net_program(spec, 5, 2, 0.1, 3, jnp.float32)(p0, Y, xall)
+    _, _, b7, loss7 = reg_mod.net_program(spec, 5, 2, 0.1, 7, jnp.float32, 70)(p0, Y, xall)
+    assert np.allclose(f3, b3, atol=1e-6) and np.allclose(a3, b3) and np.allclose(f7, b7, atol=1e-6)
+    assert np.allclose(loss, loss7) and not np.allclose(f3, f7, atol=1e-3) and loss.shape == (2, 2)

@@ -141,7 +141,10 @@ def summarize(
     # regression
     acc_rows, gaps, gap_rows, reg = [], {}, [], {}
     for name, path in regression_paths.items():
-        r = io.load_npz(path, required=("rows", "widths", "gap", "gap_inf", "loss_ratio", "net_scores"))
+        r = io.load_npz(
+            path,
+            required=("rows", "widths", "gap", "gap_T", "gap_steps", "gap_inf", "loss_ratio", "net_scores"),
+        )
         reg[name] = r
         acc_rows += json.loads(str(r["rows"]))
         gaps[name] = r["gap"]
@@ -152,7 +155,9 @@ def summarize(
                         "dataset": name,
                         "width": int(w),
                         "seed": s,
-                        "gap_ntk_gd_T": r["gap"][s, j],
+                        "gap_steps": int(r["gap_steps"]),
+                        "gap_ntk_gd": r["gap"][s, j],
+                        "gap_ntk_gd_T": r["gap_T"][s, j],
                         "gap_ridge0": r["gap_inf"][s, j],
                         "train_loss_ratio": r["loss_ratio"][s, j],
                         "test_score": r["net_scores"][s, j],
@@ -170,6 +175,7 @@ def summarize(
         ci,
         section["regression"]["exponent_tol"],
         section["regression"]["asymptotic_min_width"],
+        int(next(iter(reg.values()))["gap_steps"]),
     )
     io.save_table(outputs["net_gap"], pd.DataFrame(gap_rows), meta=meta, markdown=True)
     cks.append(gap_c)
