@@ -34,9 +34,9 @@ The gap's slope approaches -0.5 slowly (24 seeds: iris -0.39, -0.40, -0.42, brea
 -0.45, -0.47 between widths 256, 1024, 4096, 16384; ``ASYMPTOTE_EVIDENCE``), so the fit uses widths
 >= 4096 only: the default widths (up to 4096) leave it inconclusive (one such width).
 config/paper.yaml's widths 4096, 16384, 65536 (5 seeds, every training row, t = 200), measured
-2026-12-06 on four sets: wine -0.491 [-0.542, -0.439], diabetes -0.478 [-0.541, -0.415],
-breast_cancer -0.490 [-0.545, -0.435] pass; iris -0.426 [-0.527, -0.324] inconclusive (local slopes
--0.36, -0.49: still approaching); digits not measured here.
+2026-12-06 on the five sets: wine -0.491 [-0.542, -0.439], diabetes -0.478 [-0.541, -0.415],
+breast_cancer -0.490 [-0.545, -0.435], digits -0.494 [-0.531, -0.458] pass; iris -0.426 [-0.527,
+-0.324] inconclusive (local slopes -0.36, -0.49: still approaching).
 
 The gap is measured at a fixed time t = ``regression.gap_steps`` (200), not at the end of training:
 the m^-1/2 law is the first order in eta t (K_0 - K_inf), and the higher orders grow with t, so a
