@@ -86,7 +86,7 @@ Measured quantities and checks (``build_checks``; the verdict rule of CONTRIBUTI
   Gaussian conditioning (``random_nets.ntk_sampled``, O(n) work per layer), so width 2048 costs what
   512 did with full matrices and the chaotic off-diagonal's finite-width bias (O(chi_1^l / n):
   +1.5% at depth 10, +10% at depth 30 at width 512) drops below the noise.
-  Estimator of both limits (``depth_checks.limit_estimate``): the weighted least-squares fit
+  Estimator of both limits (``depth_ntk_checks.limit_estimate``): the weighted least-squares fit
   A + B r^l of the seed-mean curve over the read-out depths l >= ``ntk.fit_from`` (r = chi_1 in the
   ordered phase, chi_c* in the chaotic one: the theory's rates of approach); in the ordered phase
   A + (B + C l) r^l, since the inputs' transient 1 - c^l decays at chi_1 as well (a double root: the
