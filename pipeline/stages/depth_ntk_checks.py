@@ -93,12 +93,13 @@ def ntk_checks(
         s = int(n_seeds[i])
         emp = emp_all[:s, i : i + 1]  # (S_i, 1, R, 2, 2)
         ordered = theory["ntk_c_star"][i] >= 1
+        phase = "ordered" if ordered else "chaotic"
         for d in depths:
             k = emp[:, 0, readouts == d].mean(1)  # (S, 2, 2): mean over the nets of depth d
             rows.append(
                 {
                     "sigma_w2": float(s2),
-                    "phase": "ordered" if ordered else "chaotic",
+                    "phase": phase,
                     "depth": d,
                     "diag_measured": float(k[:, [0, 1], [0, 1]].mean()),
                     "offdiag_measured": float(k[:, 0, 1].mean()),
@@ -141,52 +142,52 @@ def ntk_checks(
             f"{m['on_theory']:.4f} ({bias:+.2%} from the limit: its bias here)"
         )
         if ordered:
-            out.append(
-                checks.prediction_check(
-                    "depth_ntk_ordered_limit",
-                    STAGE,
-                    quantity=f"limit of the mean NTK entry over depth (sw2 {s2:g}, ordered)",
-                    predicted=lim,
-                    tol=rtol * lim,
-                    estimate=m["mean"],
-                    ci_low=m["ci_low"],
-                    ci_high=m["ci_high"],
-                    interval=interval,
-                    source=f"{src}: every entry tends to p* = q* / (1 - chi_1) = {lim:.4f} (q* "
+            name, what, phase_text = (
+                "depth_ntk_ordered_limit",
+                "mean NTK entry",
+                {
+                    "source": f"every entry tends to p* = q* / (1 - chi_1) = {lim:.4f} (q* "
                     f"{theory['ntk_q_star'][i]:.4f}, chi_1 {theory['ntk_chi_1'][i]:.4f})",
-                    power=f"a limit off by {rtol:.0%} fails, e.g. the ordered limit at the neighbouring grid "
-                    "sw2 (1.5: 6.81) or q* alone",
-                    tol_source=f"the issue's +-{rtol:.0%}; {fit_note}",
-                    figure="depth/ntk.png",
-                    detail=f"inputs at q*, correlation {ntk['c0']}; mean entry at depth {deep}: "
+                    "power": "the ordered limit at the neighbouring grid sw2 (1.5: 6.81) or q* alone",
+                    "tol": "",
+                    "detail": f"inputs at q*, correlation {ntk['c0']}; mean entry at depth {deep}: "
                     f"{per_depth[:, -1].mean():.4f} (recursion {th_curve[deep].mean():.4f})",
-                )
+                },
             )
         else:
-            out.append(
-                checks.prediction_check(
-                    "depth_ntk_chaotic_offdiag",
-                    STAGE,
-                    quantity=f"limit of the off-diagonal NTK entry over depth (sw2 {s2:g}, chaotic)",
-                    predicted=lim,
-                    tol=rtol * lim,
-                    estimate=m["mean"],
-                    ci_low=m["ci_low"],
-                    ci_high=m["ci_high"],
-                    interval=interval,
-                    source=f"{src}: off-diagonal -> q* c* / (1 - chi_c*) = {lim:.4f} "
-                    f"(q* {theory['ntk_q_star'][i]:.4f}, c* {theory['ntk_c_star'][i]:.4f}, "
-                    f"chi_c* {theory['ntk_chi_c'][i]:.4f}); the diagonal grows like chi_1^l",
-                    power=f"a limit off by {rtol:.0%} fails, e.g. q* c* / (1 - chi_1) (negative) or "
-                    "q* / (1 - chi_c*) (13.1)",
-                    tol_source=f"the issue's +-{rtol:.0%}; {fit_note}; finite-width corrections grow like "
-                    f"chi_1^l / n ({theory['ntk_chi_1'][i] ** deep / int(ntk['width']):.3f} at depth {deep})",
-                    figure="depth/ntk.png",
-                    detail=f"inputs at q*, c*; at depth {deep} the off-diagonal is {off_deep:.4g} (recursion "
-                    f"{th_curve[deep, 0, 1]:.4g}), the diagonal {diag_deep:.4g} (recursion "
+            name, what, phase_text = (
+                "depth_ntk_chaotic_offdiag",
+                "off-diagonal NTK entry",
+                {
+                    "source": f"off-diagonal -> q* c* / (1 - chi_c*) = {lim:.4f} (q* "
+                    f"{theory['ntk_q_star'][i]:.4f}, c* {theory['ntk_c_star'][i]:.4f}, chi_c* "
+                    f"{theory['ntk_chi_c'][i]:.4f}); the diagonal grows like chi_1^l",
+                    "power": "q* c* / (1 - chi_1) (negative) or q* / (1 - chi_c*) (13.1)",
+                    "tol": f"; finite-width corrections grow like chi_1^l / n "
+                    f"({theory['ntk_chi_1'][i] ** deep / int(ntk['width']):.3f} at depth {deep})",
+                    "detail": f"inputs at q*, c*; at depth {deep} the off-diagonal is {off_deep:.4g} "
+                    f"(recursion {th_curve[deep, 0, 1]:.4g}), the diagonal {diag_deep:.4g} (recursion "
                     f"{th_curve[deep, 0, 0]:.4g}, chi_1^l growth)",
-                )
+                },
             )
+        out.append(
+            checks.prediction_check(
+                name,
+                STAGE,
+                quantity=f"limit of the {what} over depth (sw2 {s2:g}, {phase})",
+                predicted=lim,
+                tol=rtol * lim,
+                estimate=m["mean"],
+                ci_low=m["ci_low"],
+                ci_high=m["ci_high"],
+                interval=interval,
+                source=f"{src}: {phase_text['source']}",
+                power=f"a limit off by {rtol:.0%} fails, e.g. {phase_text['power']}",
+                tol_source=f"the issue's +-{rtol:.0%}; {fit_note}{phase_text['tol']}",
+                figure="depth/ntk.png",
+                detail=phase_text["detail"],
+            )
+        )
     if asymptote:
         out = [at_asymptote(c, b, rtol) for c, b in zip(out, biases)]
     out += _absent_phases(out, theory, section, src)
