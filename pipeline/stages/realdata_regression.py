@@ -424,8 +424,9 @@ def gap_check(
         "NTK kernel GD up to O(m^-1/2), an asymptotic law, fitted on widths >= "
         f"realdata.regression.asymptotic_min_width = {min_width} only ({ASYMPTOTE_EVIDENCE}); fewer "
         "than 3 such widths: inconclusive; measured at a fixed t (realdata.regression.gap_steps), as the "
-        "asymptote needs eta t ||K_0 - K_inf|| small (after paper.yaml's 2000 steps the slopes flatten "
-        "to -0.32 to -0.38 at widths 4096-65536). Tolerance: realdata.regression.exponent_tol, the project's "
+        "m^-1/2 law is first order in eta t (K_0 - K_inf), which grows with t (after paper.yaml's 2000 "
+        "steps the slopes flatten to -0.32 to -0.38 at widths 4096-65536). Tolerance: "
+        "realdata.regression.exponent_tol, the project's "
         f"exponent tolerance (train.exponent_tol, 0.1). Per set over widths {wa}: {detail}. Over ALL "
         f"widths {widths} (pre-asymptotic, not tested): {detail_all}",
     )
