@@ -68,7 +68,8 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
 - spectra_gram: per d, N of gram.n_points and seed the depth-1 analytic NTK on N points and the
   eigvalsh of the N x N Gram matrix:   D S sum_N (10 N^3 + 2 N^2 (d + 50)).   Memory: 3 S N_max^2 float64.
 - spectra_learning: S seeds of T GD steps of the one-hidden-layer net with bias (width m, d = 2) on N
-  circle points, K0 and K_T:   S (6 N P T + 2 (4 N P + 2 N^2 Sigma) + 10 N^3).
+  circle points, K0 and K_T:   S (6 N P T + 2 (4 N P + 2 N^2 Sigma) + 10 N^3), x2 in float64
+  (spectra.learning.x64, the default).
 - regimes_circle (circle data, N train, M test points, d = 2, bias-free two-layer nets P = 3 m): the
   alpha sweep, A alphas x S seeds of T_a GD steps at width m_a plus the linearised model, and the
   width sweep, p parameterisations x S seeds of T_w steps per width:
@@ -512,8 +513,9 @@ def cost_spectra_learning(config: dict) -> Cost:
     n, w, s, t = int(ls["n_points"]), int(ls["width"]), int(ls["seeds"]), int(ls["steps"])
     sizes = layer_sizes(2, w, 1)
     p = n_params(sizes, True)
-    flops = s * (6 * n * p * t + 2 * (4 * n * p + 2 * n * n * gram_sum(sizes)) + 10 * n**3)
-    return Cost(float(flops), F32 * s * (4 * p + 3 * n * w + 2 * n * n))
+    x64 = 2.0 if ls["x64"] or config.get("x64") else 1.0  # float64: about twice the time on a CPU
+    flops = x64 * s * (6 * n * p * t + 2 * (4 * n * p + 2 * n * n * gram_sum(sizes)) + 10 * n**3)
+    return Cost(float(flops), F32 * x64 * s * (4 * p + 3 * n * w + 2 * n * n))
 
 
 def cost_regimes_circle(config: dict) -> Cost:

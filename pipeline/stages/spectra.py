@@ -157,6 +157,7 @@ def learning(
     """Rule spectra_learning."""
     logger = get_logger("spectra.learning", log)
     check_section(section)
+    x64 = bool(x64 or section["learning"]["x64"])
     arrays = spectra_learning.train_circle(section, seed, x64, logger)
     io.save_npz(
         out,

@@ -4,8 +4,9 @@ bias on equally spaced circle points, and the number of steps it takes to learn 
 ``train_circle`` -> results/spectra/learning.npz. GD (``training.model_fns`` / ``gd_update``, loss
 1/2 sum (f - y)^2) of the net in NTK parameterisation on ``learning.n_points`` equally spaced circle
 points, target amplitude * sum_k cos(k g) over ``learning.harmonics``, centred (the net learns y + f_0,
-so the residual u_0 = -y holds only the target's harmonics; a small amplitude keeps the per-harmonic
-eigenvalues of the empirical NTK within ~1 % of their start: the lazy regime). Per seed: residual
+so the residual u_0 = -y holds only the target's harmonics; a small amplitude keeps the net lazy),
+in float32 unless ``learning.x64`` (below amplitude X64_BELOW = 0.003 the slow harmonics' tiny
+per-step weight updates meet float32 round-off: a warning says so). Per seed: residual
 projection norms ``r`` (S, T, K) on each harmonic k (cos and sin), the fitted per-step decay rate
 (``rate_fit.fit_rates``) and ``time`` = 1 / rate, the directly counted e-fold step ``time_efold``
 (log-linear interpolation between records; NaN where the run ends before r_k falls to r_k(0) / e),
@@ -15,15 +16,27 @@ limit kernel on those points (``time_pred`` = 1 / rate_pred: the lazy, infinite-
 Rayleigh quotients of the empirical NTK at the start and the end.
 
 Check ``learning_time_exponent`` (``check_learning``): the log-log slope of the counted e-fold step
-against k over the harmonics k >= fit_k_min LEARNED WITHIN THE RUN (e-fold reached in every seed;
-nothing is extrapolated beyond the last step), t-interval over seeds, against the lazy-limit slope
-of 1 / (-ln(1 - eta lambda_k)) over the same harmonics (Basri et al. 2019: lambda_k ~ k^-2 with a
-bias, so this slope tends to 2; at k = 4..10 it is 2.10). Cost: S seeds x T steps x 6 N P flops
-(P = 4 m), vmapped over seeds in one jitted scan.
+against k over the harmonics k >= fit_k_min that the theory says the run learns (lazy e-fold step
+<= PREDICTED_WITHIN = 80 % of the steps: chosen from the prediction, so that a seed's speed does not
+decide which harmonics enter; each must be counted in every seed, nothing is extrapolated beyond the
+last step), t-interval over seeds, against the lazy-limit slope of 1 / (-ln(1 - eta lambda_k)) over
+the same harmonics (Basri et al. 2019: lambda_k ~ k^-2 with a bias, so this slope tends to 2; at
+k = 4..10 it is 2.10).
+
+Where the finite net departs from the prediction (per-net slopes over k = 4..10 against the same nets'
+GD linearised at K_0, u_t = (I - eta K_0)^t u_0; 30-60 nets each): K_0's randomness moves the slope
+by +0.030 +- 0.012 at width 2048, +0.004 to +0.009 (+- 0.004) at 8192, -0.003 +- 0.003 at 16384
+(roughly 1 / m); the training beyond the linearisation adds, in float64, +0.0034 +- 0.0005 at
+amplitude 0.001, +0.009 at 0.003 and +0.033 at 0.01 (linear in the amplitude; width 8192), and
+float32 round-off adds to that as the amplitude falls and the width grows: at width 16384 the rise
+beyond the linearisation is +0.008 in float32 at 0.003 (the default), +0.010 in float32 at 0.001 and
++0.003 in float64 at 0.001. The default's total bias: +0.005 +- 0.003 (48 nets). Cost: S seeds x T
+steps x 6 N P flops (P = 4 m), vmapped over seeds in one jitted scan, twice the time in float64.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -32,6 +45,8 @@ import numpy as np
 from ..checks import Check, prediction_check
 from ..fits import fit_exponent
 from .spectra_common import FIG_LEARN, STAGE, STAGE_SALT, nanmean, net_spec
+
+X64_BELOW = 0.003  # amplitudes below this need float64 (learning.x64): float32 round-off
 
 
 def circle_target(n: int, harmonics, amplitude: float):
@@ -94,6 +109,13 @@ def train_circle(section: dict, seed: int, x64: bool = False, log=None) -> dict[
     )
     counts = np.diff(steps)
     t0 = time.perf_counter()
+    x64 = bool(x64 or ls["x64"])
+    if not x64 and float(ls["amplitude"]) < X64_BELOW and log is not None:
+        log.warning(
+            f"spectra.learning.amplitude = {ls['amplitude']:g} < {X64_BELOW:g} in float32: round-off in the "
+            "slow harmonics' tiny weight updates raises the e-fold slope (+0.03 at 0.0003, width 8192); "
+            "set spectra.learning.x64: true"
+        )
     with x64_context(x64):
         dt = float_dtype(x64)
         fns = training.model_fns(spec)
@@ -202,10 +224,25 @@ def learning_table(lrn: dict):
     return pd.DataFrame(rows)
 
 
-def learned_harmonics(ks, time_efold: np.ndarray, k_min: int) -> np.ndarray:
-    """Boolean (K,): k >= k_min and the e-fold step was reached within the run in every seed."""
+PREDICTED_WITHIN = 0.8  # fit harmonics whose lazy e-fold step is <= this fraction of the run
+
+
+def predicted_learned(ks, time_pred: np.ndarray, k_min: int, n_steps: int) -> np.ndarray:
+    """Boolean (K,): k >= k_min and the lazy-limit e-fold step (mean over seeds of time_pred (S, K)) is
+    at most PREDICTED_WITHIN x n_steps: the harmonics the theory says the run learns, with room for a
+    net 25 % slower. Chosen from the prediction, not the measurement, so that which harmonics enter
+    the fit does not depend on how fast a seed happened to learn them (a harmonic at the end of the
+    run enters only when it was fast: that biases the slope down)."""
     ks = np.asarray(ks)
-    return (ks >= k_min) & np.all(np.isfinite(np.asarray(time_efold, dtype=float)), axis=0)
+    pred = np.nanmean(np.asarray(time_pred, dtype=float), axis=0)
+    return (ks >= k_min) & (pred <= PREDICTED_WITHIN * n_steps)
+
+
+def learned_harmonics(ks, time_efold: np.ndarray, time_pred: np.ndarray, k_min: int, n_steps: int):
+    """Boolean (K,): the fitted harmonics - predicted to be learned (``predicted_learned``) and the
+    e-fold step counted within the run in every seed."""
+    reached = np.all(np.isfinite(np.asarray(time_efold, dtype=float)), axis=0)
+    return predicted_learned(ks, time_pred, k_min, n_steps) & reached
 
 
 def check_learning(
@@ -225,16 +262,25 @@ def check_learning(
     ``time_pred`` (S, K) over the same harmonics, +- tol (whole t-interval over seeds). Fewer than 2
     learned harmonics: inconclusive."""
     ks = np.asarray(ks)
-    sel = learned_harmonics(ks, time_efold, k_min)
+    expected = predicted_learned(ks, time_pred, k_min, n_steps)
+    sel = learned_harmonics(ks, time_efold, time_pred, k_min, n_steps)
+    missed = [int(k) for k in ks[expected & ~sel]]  # predicted within the run, not reached in a seed
     pred_mean = np.nanmean(np.asarray(time_pred, dtype=float), axis=0)[None]
     fit = fit_exponent(ks[sel], np.asarray(time_efold, dtype=float)[:, sel], ci) if sel.sum() >= 2 else None
     ana = fit_exponent(ks[sel], pred_mean[:, sel], ci)["exponent"] if sel.sum() >= 2 else math.nan
     ana_all = fit_exponent(ks[ks >= k_min], pred_mean[:, ks >= k_min], ci)["exponent"]
-    not_learned = [int(k) for k in ks[(ks >= k_min) & ~sel]]
+    later = [int(k) for k in ks[(ks >= k_min) & ~expected]]
     detail = (
-        f"harmonics k >= {k_min} learned within the {n_steps} steps (e-fold counted in every seed): "
-        f"{list(map(int, ks[sel]))}; not learned (left out, never extrapolated): {not_learned or 'none'}; "
-        f"width {width}; counted e-fold step per k (mean over seeds) vs lazy prediction: "
+        f"fitted: the harmonics k >= {k_min} whose lazy e-fold step is within {PREDICTED_WITHIN:.0%} of the "
+        f"{n_steps} steps (chosen from the prediction, not the measurement) and counted in every seed: "
+        f"{list(map(int, ks[sel]))}; predicted later (left out, never extrapolated): {later or 'none'}; "
+        + (
+            f"PREDICTED WITHIN THE RUN BUT NOT REACHED in some seed (>= 25 % slower than the lazy "
+            f"prediction; no pass): {missed}; "
+            if missed
+            else ""
+        )
+        + f"width {width}; counted e-fold step per k (mean over seeds) vs lazy prediction: "
         + ", ".join(
             f"{int(k)}: {nanmean(t):.0f} vs {p:.0f}"
             for k, t, p in zip(ks, np.asarray(time_efold).T, pred_mean[0])
@@ -266,7 +312,7 @@ def check_learning(
             detail=f"fewer than 2 harmonics learned within the run: no fit; {detail}. Source: {source}",
         )
     half = (fit["ci_high"] - fit["ci_low"]) / 2 if np.isfinite(fit["ci_high"] - fit["ci_low"]) else 0.0
-    return prediction_check(
+    check = prediction_check(
         "learning_time_exponent",
         STAGE,
         quantity=quantity,
@@ -278,14 +324,19 @@ def check_learning(
         interval=f"{ci:.0%} t-interval over {fit['n_seeds']} seeds of the per-seed log-log slope over "
         f"k in {list(map(int, ks[sel]))}",
         source=source,
-        tol_source=f"spectra.learning.slope_tol = {tol:g}: the finite-width bias of this slope, measured "
-        "against the known lazy-limit slope (3 seeds, master seed 0, k = 4..10/12): +0.100 at width 2048, "
-        "+0.013 [-0.015, +0.040] at width 8192 (the default)",
+        tol_source=f"spectra.learning.slope_tol = {tol:g}, against the measured bias of this slope over "
+        "k = 4..10 (amplitude 0.003, float32; 48-60 nets each): +0.014 +- 0.005 at width 8192, +0.005 +- "
+        "0.003 at 16384 (the default); +0.033 +- 0.012 at 2048 (amplitude 0.001, float64)",
         power=f"a slope of {ana + tol + half:.2f} or {ana - tol - half:.2f} fails (tolerance plus the "
-        "interval half-width), e.g. the width-2048 net (slope 2.20 [2.13, 2.26] vs 2.10) or a k^1 law",
+        "interval half-width), e.g. a less lazy net (amplitude 0.03, 10 times the default, width 16384: "
+        "2.17 [2.15, 2.19] vs 2.10 at master seed 1, a fail; 2.17 [2.15, 2.19] at seed 0, inconclusive) "
+        "or a k^1 law",
         figure=FIG_LEARN,
         detail=detail,
     )
+    if missed and check.verdict == "pass":  # a harmonic the theory says is learned was not: no pass
+        check = dataclasses.replace(check, verdict="inconclusive", passed=None)
+    return check
 
 
 def harmonic_drift(lrn: dict, k_min: int) -> float:

@@ -190,17 +190,20 @@ def gram(ana: dict, grm: dict, out: str, meta: dict | None = None) -> None:
 
 
 def learning_time(lrn: dict, section: dict, out: str, meta: dict | None = None) -> None:
-    """Left: GD steps to an e-fold of the residual of harmonic k (counted, per seed: filled where
-    every seed reached it within the run, the harmonics the check fits; 1 / fitted rate, faint),
-    the lazy-limit prediction 1 / (-ln(1 - eta lambda_k)) and a k^2 line; right: the residual of each
-    harmonic (seed 0) over the steps, with the linear-theory decay exp(-rate_pred t)."""
+    """Left: GD steps to an e-fold of the residual of harmonic k (counted, per seed: filled for the
+    harmonics the check fits - predicted to e-fold within 80 % of the run and reached in every seed;
+    1 / fitted rate, faint), the lazy-limit prediction 1 / (-ln(1 - eta lambda_k)) and a k^2 line;
+    right: the residual of each harmonic (seed 0) over the steps, with the linear-theory decay
+    exp(-rate_pred t)."""
     import matplotlib.pyplot as plt
 
-    from .spectra_learning import learned_harmonics
+    from .spectra_learning import PREDICTED_WITHIN, learned_harmonics
 
     ks = np.asarray(lrn["harmonics"], dtype=float)
     k_min = section["learning"]["fit_k_min"]
-    learned = learned_harmonics(ks, lrn["time_efold"], k_min)
+    learned = learned_harmonics(
+        ks, lrn["time_efold"], lrn["time_pred"], k_min, int(section["learning"]["steps"])
+    )
     fig, axes = plotting.figure(1, 2, width=5.0, height=4.0, layout="constrained")
     ax = axes[0, 0]
     for s in range(lrn["time"].shape[0]):
@@ -239,6 +242,13 @@ def learning_time(lrn: dict, section: dict, out: str, meta: dict | None = None) 
     t_ref = float(_colmean(lrn["time_pred"])[sel][0])
     plotting.reference_power_law(ax, ks[sel], ks[sel][0], t_ref, 2.0, label="$\\propto k^2$")
     ax.axhline(float(lrn["steps"][-1]), color="0.5", lw=0.8, ls=":", label="last step of the run")
+    ax.axhline(
+        PREDICTED_WITHIN * float(lrn["steps"][-1]),
+        color="0.5",
+        lw=0.8,
+        ls="--",
+        label=f"fit limit: predicted e-fold within {PREDICTED_WITHIN:.0%} of the run",
+    )
     plotting.log_log(ax, "frequency $k$", "GD steps per e-fold of the residual", "Learning time vs frequency")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
