@@ -89,6 +89,14 @@ class Check:
         return {k: d[k] for k in COLUMNS}
 
 
+def with_verdict(c: Check, verdict: str, note: str = "") -> Check:
+    """``c`` with another verdict (``passed`` follows it) and ``note`` appended to its detail: for a
+    verdict rule beyond the interval's (e.g. a pass ruled out by a condition the interval cannot see)."""
+    from dataclasses import replace
+
+    return replace(c, verdict=verdict, passed=None, detail=c.detail + note)
+
+
 def prediction_check(
     check: str,
     stage: str,

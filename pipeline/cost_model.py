@@ -69,7 +69,7 @@ d input dimension, layer sizes n_0 = d, n_1 .. n_L = m (width), n_{L+1} = 1, P =
   eigvalsh of the N x N Gram matrix:   D S sum_N (10 N^3 + 2 N^2 (d + 50)).   Memory: 3 S N_max^2 float64.
 - spectra_learning: S seeds of T GD steps of the one-hidden-layer net with bias (width m, d = 2) on N
   circle points, K0 and K_T:   S (6 N P T + 2 (4 N P + 2 N^2 Sigma) + 10 N^3), x2 in float64
-  (spectra.learning.x64, the default).
+  (spectra.learning.x64 or the config's x64).
 - regimes_circle (circle data, N train, M test points, d = 2, bias-free two-layer nets P = 3 m): the
   alpha sweep, A alphas x S seeds of T_a GD steps at width m_a plus the linearised model, and the
   width sweep, p parameterisations x S seeds of T_w steps per width:

@@ -81,7 +81,7 @@ def test_spectra_learning_flops_formula(config):
     p = 2 * w + w + w + 1  # d = 2 -> w -> 1 with biases
     sig = (2 + w) + (w + 1)
     expect = s * (6 * n * p * t + 2 * (4 * n * p + 2 * n * n * sig) + 10 * n**3)
-    expect *= 2.0 if ls["x64"] or config.get("x64") else 1.0  # float64 (the default): twice the time
+    expect *= 2.0 if ls["x64"] or config.get("x64") else 1.0  # float64 (learning.x64 or x64): twice the time
     assert cm.job_cost(config, "spectra_learning").flops == pytest.approx(expect)
 
 

@@ -239,8 +239,6 @@ def at_asymptote(
     the infinite-width theory (recursion or trajectory) is farther than rtol / 2 from the predicted
     value, the measurement cannot test it and the verdict is inconclusive (the bias is stated in the
     detail)."""
-    import dataclasses
-
     if abs(bias) <= rtol / 2:
         return c
     note = (
@@ -248,4 +246,4 @@ def at_asymptote(
         f"from the prediction (more than half the tolerance), so this measurement cannot test it: verdict "
         f"inconclusive (the bare comparison: {c.verdict}); {remedy}"
     )
-    return dataclasses.replace(c, verdict="inconclusive", passed=None, detail=c.detail + note)
+    return checks.with_verdict(c, "inconclusive", note)

@@ -24,12 +24,11 @@ Cost: B x W parabola fits (vectorised 3 x 3 solves), milliseconds.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
-from ..checks import Check, prediction_check
+from ..checks import Check, prediction_check, with_verdict
 from ..fits import verdict_from_ci
 from .regimes_common import CHANCE_LOSS, STAGE
 
@@ -202,4 +201,4 @@ def check_lr_transfer(
         f"'wider is better' (muP's best seed-mean loss non-increasing in width): {wider} "
         f"({', '.join(f'{v:.4g}' for v in best)})",
     )
-    return dataclasses.replace(c, verdict=verdict, passed=None)
+    return with_verdict(c, verdict)

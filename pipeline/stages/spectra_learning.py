@@ -36,13 +36,12 @@ steps x 6 N P flops (P = 4 m), vmapped over seeds in one jitted scan, twice the 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
 import numpy as np
 
-from ..checks import Check, prediction_check
+from ..checks import Check, prediction_check, with_verdict
 from ..fits import fit_exponent
 from .spectra_common import FIG_LEARN, STAGE, STAGE_SALT, nanmean, net_spec
 
@@ -80,7 +79,8 @@ def efold_step(steps: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def train_circle(section: dict, seed: int, x64: bool = False, log=None) -> dict[str, np.ndarray]:
-    """GD of the centred one-hidden-layer ReLU net with bias on the circle; residual per harmonic."""
+    """GD of the centred one-hidden-layer ReLU net with bias on the circle; residual per harmonic.
+    ``x64``: float64 (the rule passes config x64 or learning.x64)."""
     import jax
     import jax.numpy as jnp
 
@@ -109,7 +109,6 @@ def train_circle(section: dict, seed: int, x64: bool = False, log=None) -> dict[
     )
     counts = np.diff(steps)
     t0 = time.perf_counter()
-    x64 = bool(x64 or ls["x64"])
     if not x64 and float(ls["amplitude"]) < X64_BELOW and log is not None:
         log.warning(
             f"spectra.learning.amplitude = {ls['amplitude']:g} < {X64_BELOW:g} in float32: round-off in the "
@@ -335,7 +334,7 @@ def check_learning(
         detail=detail,
     )
     if missed and check.verdict == "pass":  # a harmonic the theory says is learned was not: no pass
-        check = dataclasses.replace(check, verdict="inconclusive", passed=None)
+        check = with_verdict(check, "inconclusive")
     return check
 
 
